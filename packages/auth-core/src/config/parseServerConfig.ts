@@ -1,0 +1,294 @@
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import {
+  CREDENTIAL_KIND_RULES,
+  CUSTOM_INBOUND_RULE,
+  CUSTOM_OUTBOUND_RULE,
+  type FieldRule,
+  INBOUND_TYPE_RULES,
+  OUTBOUND_TYPE_RULES,
+} from './rules.js';
+import { SecretValue } from './SecretValue.js';
+import { GUID_PATTERN, KNOWN_KEYS, type RawServerConfig, serverConfigSchema } from './schema.js';
+import type { AzureAdConfig, ClientCredentialConfig, ServerConfig } from './types.js';
+
+export interface ParseServerConfigOptions {
+  /** Where secrets given as `{ "fromEnv": "NAME" }` are read; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Shown in error messages (a file name); never the content. */
+  readonly source?: string;
+  /** Inbound types registered by the application besides the built-in ones. */
+  readonly extraInboundTypes?: readonly string[];
+  /** Outbound types registered by the application besides the built-in ones. */
+  readonly extraOutboundTypes?: readonly string[];
+}
+
+const DEFAULT_CLOCK_SKEW_SECONDS = 120;
+const MULTI_TENANT_IDS = new Set(['organizations', 'common']);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for `localhost`, `[::1]` and any 127.0.0.0/8 address. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Validates a parsed `appsettings.json` object and returns the typed configuration, or throws one
+ * ConfigError listing every problem with its JSON path. Secret values never appear in messages.
+ */
+export function parseServerConfig(input: unknown, options: ParseServerConfigOptions = {}): ServerConfig {
+  const parsed = serverConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError('config_invalid', zodIssues(parsed.error), { source: options.source });
+  }
+  const issues: ConfigIssue[] = [];
+  const config = resolve(parsed.data, options, issues);
+  if (issues.length > 0) throw new ConfigError('config_invalid', issues, { source: options.source });
+  return config;
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const base = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const hint = KNOWN_KEYS.find((k) => k.toLowerCase() === key.toLowerCase() && k !== key);
+        out.push({
+          path: joinPath(base, key),
+          message: hint ? `unknown key (did you mean "${hint}"?)` : 'unknown key',
+        });
+      }
+      continue;
+    }
+    const message =
+      issue.code === 'invalid_type' && issue.input === undefined
+        ? 'required'
+        : issue.message.replace(/^Invalid input: /, '');
+    out.push({ path: base, message });
+  }
+  return out;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : joinPath(acc, String(key))),
+    '',
+  );
+}
+
+function joinPath(base: string, key: string): string {
+  return base ? `${base}.${key}` : key;
+}
+
+function checkFields(
+  path: string,
+  owner: string,
+  present: Record<string, unknown>,
+  rules: Readonly<Record<string, FieldRule | undefined>>,
+  issues: ConfigIssue[],
+): void {
+  for (const [field, value] of Object.entries(present)) {
+    const rule = rules[field];
+    if (value !== undefined && rule === undefined) {
+      issues.push({ path: joinPath(path, field), message: `not allowed for ${owner}` });
+    }
+  }
+  for (const [field, rule] of Object.entries(rules)) {
+    if (rule === 'required' && present[field] === undefined) {
+      issues.push({ path: joinPath(path, field), message: `required for ${owner}` });
+    }
+  }
+}
+
+function resolve(
+  raw: RawServerConfig,
+  options: ParseServerConfigOptions,
+  issues: ConfigIssue[],
+): ServerConfig {
+  const inbound = raw.inboundAuthentication;
+  const outbound = raw.outboundAuthentication;
+
+  const extraInbound = new Set(options.extraInboundTypes ?? []);
+  const inboundRule =
+    INBOUND_TYPE_RULES[inbound.type] ?? (extraInbound.has(inbound.type) ? CUSTOM_INBOUND_RULE : undefined);
+  if (!inboundRule) {
+    const known = [...Object.keys(INBOUND_TYPE_RULES), ...extraInbound];
+    issues.push({
+      path: 'inboundAuthentication.type',
+      message: `unknown type; known types: ${known.join(', ')}`,
+    });
+  } else {
+    const { type: _t, ...fields } = inbound;
+    checkFields('inboundAuthentication', `type ${inbound.type}`, fields, inboundRule.fields, issues);
+  }
+  const azureAd = inbound.azureAd ? resolveAzureAd(inbound.azureAd, issues) : undefined;
+
+  const extraOutbound = new Set(options.extraOutboundTypes ?? []);
+  const outboundRule =
+    OUTBOUND_TYPE_RULES[outbound.type] ??
+    (extraOutbound.has(outbound.type) ? CUSTOM_OUTBOUND_RULE : undefined);
+  if (!outboundRule) {
+    const known = [...Object.keys(OUTBOUND_TYPE_RULES), ...extraOutbound];
+    issues.push({
+      path: 'outboundAuthentication.type',
+      message: `unknown type; known types: ${known.join(', ')}`,
+    });
+  } else {
+    const { type: _t, ...fields } = outbound;
+    const owner = `type ${outbound.type}`;
+    checkFields('outboundAuthentication', owner, fields, outboundRule.fields, issues);
+    if (outboundRule.requiresInbound && !outboundRule.requiresInbound.includes(inbound.type)) {
+      issues.push({
+        path: 'outboundAuthentication.type',
+        message: `${outbound.type} requires inboundAuthentication.type ${outboundRule.requiresInbound.join(' or ')}: a token that nobody validated is never used downstream`,
+      });
+    }
+    if (outboundRule.requiresInboundClientId && inbound.azureAd && inbound.azureAd.clientId === undefined) {
+      issues.push({
+        path: 'inboundAuthentication.azureAd.clientId',
+        message: `required for outbound type ${outbound.type} (the app registration that acts for the caller)`,
+      });
+    }
+  }
+
+  const clientCredential = outbound.clientCredential
+    ? resolveCredential(outbound.clientCredential, options, issues)
+    : undefined;
+
+  return {
+    inboundAuthentication: { type: inbound.type, azureAd, settings: inbound.settings },
+    outboundAuthentication: {
+      type: outbound.type,
+      clientId: outbound.clientId?.toLowerCase(),
+      clientCredential,
+      settings: outbound.settings,
+    },
+  };
+}
+
+function resolveAzureAd(
+  raw: NonNullable<RawServerConfig['inboundAuthentication']['azureAd']>,
+  issues: ConfigIssue[],
+) {
+  const path = 'inboundAuthentication.azureAd';
+  let instance = raw.instance;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.instance);
+  } catch {
+    issues.push({
+      path: `${path}.instance`,
+      message: 'must be an absolute URL such as https://login.microsoftonline.com/',
+    });
+  }
+  if (url) {
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      issues.push({
+        path: `${path}.instance`,
+        message: 'must use https (http is accepted only on a loopback host)',
+      });
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      issues.push({ path: `${path}.instance`, message: 'must not carry a query, fragment or credentials' });
+    }
+    instance = url.href.endsWith('/') ? url.href : `${url.href}/`;
+  }
+
+  const tenantId = raw.tenantId.toLowerCase();
+  const multiTenant = MULTI_TENANT_IDS.has(tenantId);
+  if (!multiTenant && !GUID_PATTERN.test(tenantId)) {
+    issues.push({
+      path: `${path}.tenantId`,
+      message: 'must be the tenant GUID, or "organizations"/"common" with allowedTenants',
+    });
+  }
+  if (multiTenant && (raw.allowedTenants?.length ?? 0) === 0) {
+    issues.push({
+      path: `${path}.allowedTenants`,
+      message: `required (non-empty) when tenantId is "${tenantId}": accepting every tenant is never implied`,
+    });
+  }
+  if (!multiTenant && raw.allowedTenants !== undefined) {
+    issues.push({
+      path: `${path}.allowedTenants`,
+      message: 'only allowed when tenantId is "organizations" or "common"',
+    });
+  }
+  if (raw.clientId === undefined && raw.audience === undefined) {
+    issues.push({
+      path: `${path}.audience`,
+      message: 'clientId or audience is required: tokens are always audience-checked',
+    });
+  }
+
+  const resolved: AzureAdConfig = {
+    instance,
+    tenantId,
+    clientId: raw.clientId?.toLowerCase(),
+    audience: raw.audience,
+    requiredRoles: raw.requiredRoles ?? [],
+    requiredScopes: raw.requiredScopes ?? [],
+    allowedTenants: (raw.allowedTenants ?? []).map((t) => t.toLowerCase()),
+    clockSkewSeconds: raw.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
+    allowedAlgorithms: raw.allowedAlgorithms ?? ['RS256'],
+  };
+  return resolved;
+}
+
+function resolveCredential(
+  raw: NonNullable<RawServerConfig['outboundAuthentication']['clientCredential']>,
+  options: ParseServerConfigOptions,
+  issues: ConfigIssue[],
+): ClientCredentialConfig {
+  const path = 'outboundAuthentication.clientCredential';
+  const rule = CREDENTIAL_KIND_RULES[raw.kind];
+  if (!rule) {
+    issues.push({
+      path: `${path}.kind`,
+      message: `unknown kind; known kinds: ${Object.keys(CREDENTIAL_KIND_RULES).join(', ')}`,
+    });
+  } else {
+    const { kind: _k, ...fields } = raw;
+    checkFields(path, `kind ${raw.kind}`, fields, rule.fields, issues);
+  }
+
+  let secret: SecretValue | undefined;
+  if (typeof raw.secret === 'string') {
+    secret = new SecretValue(raw.secret);
+  } else if (raw.secret) {
+    const name = raw.secret.fromEnv;
+    const value = (options.env ?? process.env)[name];
+    if (value === undefined || value === '') {
+      issues.push({ path: `${path}.secret.fromEnv`, message: `environment variable ${name} is not set` });
+    } else {
+      secret = new SecretValue(value, `env:${name}`);
+    }
+  }
+
+  if (raw.keyVaultUrl !== undefined) {
+    try {
+      const url = new URL(raw.keyVaultUrl);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+        issues.push({
+          path: `${path}.keyVaultUrl`,
+          message: 'must use https (http is accepted only on a loopback host)',
+        });
+      }
+    } catch {
+      issues.push({
+        path: `${path}.keyVaultUrl`,
+        message: 'must be an absolute URL such as https://myvault.vault.azure.net/',
+      });
+    }
+  }
+
+  return {
+    kind: raw.kind,
+    secret,
+    keyVaultUrl: raw.keyVaultUrl,
+    certificateName: raw.certificateName,
+    certificatePath: raw.certificatePath,
+    managedIdentityClientId: raw.managedIdentityClientId?.toLowerCase(),
+  };
+}

@@ -1,0 +1,41 @@
+import { AuthCoreError } from '../errors.js';
+import { createRequestAuthContext } from './createRequestAuthContext.js';
+import type { RequestAuthContext } from './RequestAuthContext.js';
+
+/**
+ * Structurally the MCP SDK's `AuthInfo` (`@modelcontextprotocol/sdk/server/auth/types.js`),
+ * declared here so auth-core does not depend on the SDK.
+ */
+export interface McpAuthInfo {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+  resource?: URL;
+  extra?: Record<string, unknown>;
+}
+
+const CLAIMS_KEY = 'claims';
+
+/** Converts a request auth context to the MCP SDK's AuthInfo (claims kept in `extra.claims`). */
+export function toAuthInfo(context: RequestAuthContext, resource?: URL): McpAuthInfo {
+  const info: McpAuthInfo = {
+    token: context.rawToken,
+    clientId: context.principal.appId ?? '',
+    scopes: [...context.scopes, ...context.roles],
+    expiresAt: Math.floor(context.expiresOnTimestampMs / 1000),
+    extra: { [CLAIMS_KEY]: context.claims, principal: context.principal },
+  };
+  if (resource) info.resource = resource;
+  return info;
+}
+
+/** Rebuilds the request auth context from an AuthInfo that `toAuthInfo` produced. */
+export function fromAuthInfo(info: McpAuthInfo): RequestAuthContext {
+  const claims = info.extra?.[CLAIMS_KEY];
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new AuthCoreError('invalid_auth_info', 'AuthInfo carries no validated claims (extra.claims)');
+  }
+  return createRequestAuthContext(info.token, claims as Record<string, unknown>);
+}

@@ -1,0 +1,43 @@
+/** Stable codes of every error auth-core throws; branch on these, never on message text. */
+export type AuthCoreErrorCode =
+  | 'config_invalid'
+  | 'config_file_unreadable'
+  | 'config_json_syntax'
+  | 'no_request_context'
+  | 'invalid_auth_info';
+
+/** Base class of the errors thrown by auth-core. */
+export class AuthCoreError extends Error {
+  readonly code: AuthCoreErrorCode;
+
+  constructor(code: AuthCoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuthCoreError';
+    this.code = code;
+  }
+}
+
+/** One problem found in a configuration, located by its JSON path (e.g. `outboundAuthentication.clientId`). */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A configuration that cannot be used; `issues` lists every problem, each with its JSON path. */
+export class ConfigError extends AuthCoreError {
+  readonly issues: readonly ConfigIssue[];
+  readonly source: string | undefined;
+
+  constructor(
+    code: Extract<AuthCoreErrorCode, `config_${string}`>,
+    issues: readonly ConfigIssue[],
+    options?: { source?: string; cause?: unknown },
+  ) {
+    const where = options?.source ? ` in ${options.source}` : '';
+    const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`);
+    super(code, `Invalid configuration${where}:\n${lines.join('\n')}`, options);
+    this.name = 'ConfigError';
+    this.issues = issues;
+    this.source = options?.source;
+  }
+}

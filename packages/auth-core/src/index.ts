@@ -1,0 +1,36 @@
+export { loadServerConfigFile, parseJsonText } from './config/loadServerConfigFile.js';
+export type { ParseServerConfigOptions } from './config/parseServerConfig.js';
+export { isLoopbackHost, parseServerConfig } from './config/parseServerConfig.js';
+export type { CredentialKindRule, FieldRule, InboundTypeRule, OutboundTypeRule } from './config/rules.js';
+export {
+  CREDENTIAL_KIND_RULES,
+  INBOUND_TYPE_RULES,
+  OUTBOUND_TYPE_RULES,
+} from './config/rules.js';
+export { SecretValue } from './config/SecretValue.js';
+export { GUID_PATTERN, JWT_ALGORITHMS, serverConfigSchema } from './config/schema.js';
+export type {
+  AzureAdConfig,
+  ClientCredentialConfig,
+  InboundAuthenticationConfig,
+  JwtAlgorithm,
+  OutboundAuthenticationConfig,
+  ServerConfig,
+} from './config/types.js';
+export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthContextAccessor.js';
+export type { McpAuthInfo } from './context/authInfo.js';
+export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
+export { createRequestAuthContext } from './context/createRequestAuthContext.js';
+export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
+export type { AuthCoreErrorCode, ConfigIssue } from './errors.js';
+export { AuthCoreError, ConfigError } from './errors.js';
+export { TypeFactory } from './factory/TypeFactory.js';
+export type {
+  IInboundAuthSetup,
+  InboundOutcome,
+  InboundRequest,
+} from './interfaces/IInboundAuthSetup.js';
+export type {
+  ITokenCredentialProvider,
+  OutboundIdentityDescription,
+} from './interfaces/ITokenCredentialProvider.js';

@@ -1,0 +1,32 @@
+import type { RequestAuthContext } from '../context/RequestAuthContext.js';
+
+/** The parts of an HTTP request that authentication reads (node:http and express both fit). */
+export interface InboundRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+}
+
+/** What an inbound setup decided; the HTTP adapter turns it into a response. */
+export type InboundOutcome =
+  | { readonly kind: 'authenticated'; readonly context: RequestAuthContext }
+  | { readonly kind: 'anonymous' }
+  | {
+      readonly kind: 'challenge';
+      readonly status: 401 | 403;
+      /** Absent when no token was presented (RFC 6750 §3.1). */
+      readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+      readonly errorDescription?: string;
+      /** Scopes needed, for `insufficient_scope`. */
+      readonly scope?: string;
+    }
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly errorDescription: string };
+
+/** Turns an HTTP request into an authenticated context or a challenge (the source's IHttpHostAuthSetup). */
+export interface IInboundAuthSetup {
+  /** The configuration `type` this setup implements, e.g. `JwtBearerScheme`. */
+  readonly type: string;
+  authenticate(request: InboundRequest): Promise<InboundOutcome>;
+  /** Releases timers and sockets. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { RequestAuthContext } from '../context/RequestAuthContext.js';
+
+/** Which identity outbound calls are made as, safe to show (no token, no secret). */
+export interface OutboundIdentityDescription {
+  readonly type: string;
+  /** e.g. `managed identity (system-assigned)` or `alice@contoso.com via On-Behalf-Of`. */
+  readonly identity: string;
+}
+
+/** Gives the TokenCredential for outbound Azure calls made for the current request. */
+export interface ITokenCredentialProvider {
+  /** The configuration `type` this provider implements, e.g. `JwtObo`. */
+  readonly type: string;
+  /**
+   * The credential to use for `context` (by default the accessor's current request). Providers that
+   * act for the caller bind the credential to that caller at this call.
+   */
+  getTokenCredential(context?: RequestAuthContext): TokenCredential;
+  describe(context?: RequestAuthContext): OutboundIdentityDescription;
+  /** Releases caches, timers and sockets. */
+  close?(): Promise<void>;
+}
