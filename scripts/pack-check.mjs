@@ -9,11 +9,15 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const packagesDir = join(root, 'packages');
 const scratch = mkdtempSync(join(tmpdir(), 'mcp-auth-kit-pack-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 const packages = readdirSync(packagesDir)
   .filter((dir) => existsSync(join(packagesDir, dir, 'package.json')))
-  .map((dir) => ({ dir: join(packagesDir, dir), manifest: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(packagesDir, dir),
+    manifest: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')),
+  }))
   .filter((p) => !p.manifest.private);
 
 const tarballs = [];
@@ -25,16 +29,21 @@ for (const { dir, manifest } of packages) {
   for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) peers.add(`${name}@${range}`);
 }
 
-writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module' }));
+writeFileSync(
+  join(scratch, 'package.json'),
+  JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
+);
 run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...peers], scratch);
 
-const checks = packages.map(({ manifest }) => `
+const checks = packages.map(
+  ({ manifest }) => `
   {
     const m = await import(${JSON.stringify(manifest.name)});
     const names = Object.keys(m);
     if (names.length === 0) throw new Error(${JSON.stringify(manifest.name)} + ' exports nothing');
     console.log('ok ' + ${JSON.stringify(manifest.name)} + ' (' + names.length + ' exports)');
-  }`);
+  }`,
+);
 writeFileSync(join(scratch, 'check.mjs'), checks.join('\n'));
 process.stdout.write(run('node', ['check.mjs'], scratch));
 rmSync(scratch, { recursive: true, force: true });
