@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@mcp-auth-kit/auth-core': src('auth-core'),
+      '@mcp-auth-kit/testing': src('testing'),
     },
   },
   test: {
@@ -14,5 +15,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['./packages/testing/src/vitestGlobalSetup.ts'],
   },
 });

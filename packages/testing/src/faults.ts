@@ -1,0 +1,11 @@
+/** The emulator's endpoints, each of which can be faulted independently. */
+export type EmulatorEndpoint = 'discovery' | 'jwks' | 'token' | 'managedIdentity' | 'keyVault';
+
+/**
+ * What a faulted endpoint does: `down` closes the connection without an answer, `slow` answers
+ * after `delayMs`, `status` answers with that HTTP status (and an Entra-shaped error body).
+ */
+export type Fault =
+  | { readonly kind: 'down' }
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  | { readonly kind: 'status'; readonly status: number };
