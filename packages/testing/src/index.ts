@@ -1,6 +1,8 @@
 export type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } from './EntraEmulator.js';
 export { EntraEmulator } from './EntraEmulator.js';
 export type { EmulatorEndpoint, Fault } from './faults.js';
+export type { GateRefusal, PostgresTokenGateOptions } from './PostgresTokenGate.js';
+export { POSTGRES_AAD_AUDIENCE, PostgresTokenGate } from './PostgresTokenGate.js';
 export type { CertificateAuthority, CertificateWithKey } from './pki.js';
 export {
   createCertificateAuthority,
@@ -10,5 +12,7 @@ export {
   thumbprints,
   toPkcs12Base64,
 } from './pki.js';
+export type { TestPostgres } from './startPostgres.js';
+export { startPostgres } from './startPostgres.js';
 export type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from './types.js';
 export { CA_DIR_ENV } from './vitestGlobalSetup.js';

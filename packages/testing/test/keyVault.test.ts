@@ -26,7 +26,7 @@ function credentialFor(
   return {
     scopes,
     async getToken(scope): Promise<AccessToken> {
-      const s = Array.isArray(scope) ? scope[0] : scope;
+      const s = (Array.isArray(scope) ? scope[0] : scope) ?? '';
       scopes.push(s);
       const token = await emulator.mintAppToken({
         app: identity,

