@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       '@mcp-auth-kit/auth-core': src('auth-core'),
       '@mcp-auth-kit/testing': src('testing'),
+      '@mcp-auth-kit/inbound-jwt': src('inbound-jwt'),
     },
   },
   test: {

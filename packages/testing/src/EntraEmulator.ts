@@ -1,4 +1,11 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createPublicKey,
+  sign as cryptoSign,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -339,6 +346,19 @@ export class EntraEmulator {
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
       .sign(key.privateKey);
+  }
+
+  /**
+   * Signs exactly the given header and payload with the current key (RS256), with no checks at all:
+   * for tokens a JOSE library would refuse to produce (unknown `crit`, odd types).
+   */
+  signRaw(header: Readonly<Record<string, unknown>>, payload: unknown): string {
+    const key = this.#keys[0]!;
+    const encode = (v: unknown) =>
+      Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+    const input = `${encode({ alg: 'RS256', kid: key.kid, ...header })}.${encode(payload)}`;
+    const signature = cryptoSign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
+    return `${input}.${signature}`;
   }
 
   /** Mints a delegated (user) access token with Entra's claims for the given version. */

@@ -1,0 +1,138 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { InboundAuthError } from './errors.js';
+
+export interface JwksCacheOptions {
+  /** The OIDC discovery document whose `jwks_uri` lists the signing keys. */
+  readonly discoveryUrl: string;
+  readonly fetch?: typeof globalThis.fetch;
+  /** Per-request timeout; default 5000. */
+  readonly timeoutMs?: number;
+  /** Least time between two refetches caused by an unknown `kid`; default 30 000. */
+  readonly cooldownMs?: number;
+  /** Keys older than this are refreshed before use; default 10 minutes. */
+  readonly maxAgeMs?: number;
+  /** How long the last keys fetched keep validating while the provider is unreachable; default 1 hour. */
+  readonly lastKnownGoodMs?: number;
+  readonly now?: () => number;
+  /** Called once per failed refresh, with a message that names no token. */
+  readonly onRefreshError?: (message: string) => void;
+}
+
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Signing keys from an OIDC provider: one fetch shared by concurrent callers, an unknown `kid`
+ * refetches at most once per cooldown, and the last good keys outlive a provider outage for a
+ * bounded window (unlike jose's remote key set, which throws as soon as a refetch fails).
+ */
+export class JwksCache {
+  readonly #options: Required<Omit<JwksCacheOptions, 'onRefreshError'>> &
+    Pick<JwksCacheOptions, 'onRefreshError'>;
+  #keys = new Map<string, KeyObject>();
+  #fetchedAtMs = Number.NEGATIVE_INFINITY;
+  #lastAttemptMs = Number.NEGATIVE_INFINITY;
+  #jwksUri: string | undefined;
+  #inflight: Promise<void> | undefined;
+  /** How many times the key set was fetched (for tests and benchmarks). */
+  fetchCount = 0;
+
+  constructor(options: JwksCacheOptions) {
+    this.#options = {
+      fetch: globalThis.fetch.bind(globalThis),
+      timeoutMs: 5000,
+      cooldownMs: 30_000,
+      maxAgeMs: 10 * 60_000,
+      lastKnownGoodMs: 60 * 60_000,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  /** The key for `kid`; throws `invalid_token` for a key the provider does not publish, `provider_unavailable` when it cannot be asked. */
+  async getKey(kid: string): Promise<KeyObject> {
+    const now = this.#options.now();
+    if (now - this.#fetchedAtMs > this.#options.maxAgeMs) {
+      await this.#refreshTolerant(now);
+    }
+    let key = this.#keys.get(kid);
+    if (key) return key;
+    if (now - this.#lastAttemptMs >= this.#options.cooldownMs) {
+      await this.#refreshTolerant(now);
+      key = this.#keys.get(kid);
+      if (key) return key;
+    }
+    throw new InboundAuthError(
+      'invalid_token',
+      'the token is signed with a key the identity provider does not publish',
+    );
+  }
+
+  /** Refreshes; on failure keeps the old keys while they are within the last-known-good window. */
+  async #refreshTolerant(now: number): Promise<void> {
+    try {
+      await this.refresh();
+    } catch (error) {
+      const age = now - this.#fetchedAtMs;
+      if (this.#keys.size > 0 && age <= this.#options.maxAgeMs + this.#options.lastKnownGoodMs) return;
+      throw new InboundAuthError(
+        'provider_unavailable',
+        'the identity provider cannot be reached to fetch signing keys',
+        {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Fetches the key set now; concurrent callers share one request. */
+  refresh(): Promise<void> {
+    this.#inflight ??= this.#fetchKeys().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #fetchKeys(): Promise<void> {
+    this.#lastAttemptMs = this.#options.now();
+    try {
+      this.#jwksUri ??= await this.#discoverJwksUri();
+      const body = await this.#getJson(this.#jwksUri);
+      const keys = (body as { keys?: unknown }).keys;
+      if (!Array.isArray(keys)) throw new Error('JWKS has no keys array');
+      const next = new Map<string, KeyObject>();
+      for (const jwk of keys as Array<Record<string, unknown>>) {
+        if (typeof jwk.kid !== 'string' || jwk.use === 'enc') continue;
+        if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') continue;
+        try {
+          next.set(jwk.kid, createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
+        } catch {
+          // an unusable key is skipped, the others still count
+        }
+      }
+      if (next.size === 0) throw new Error('JWKS has no usable signing keys');
+      this.fetchCount++;
+      this.#keys = next;
+      this.#fetchedAtMs = this.#options.now();
+    } catch (error) {
+      this.#jwksUri = undefined;
+      this.#options.onRefreshError?.(`signing key refresh failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  async #discoverJwksUri(): Promise<string> {
+    const doc = (await this.#getJson(this.#options.discoveryUrl)) as { jwks_uri?: unknown };
+    if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
+    return doc.jwks_uri;
+  }
+
+  async #getJson(url: string): Promise<unknown> {
+    const response = await this.#options.fetch(url, {
+      signal: AbortSignal.timeout(this.#options.timeoutMs),
+      headers: { accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`${new URL(url).pathname} answered HTTP ${response.status}`);
+    return response.json();
+  }
+}

@@ -1,0 +1,200 @@
+import { hash } from 'node:crypto';
+import {
+  type AzureAdConfig,
+  createRequestAuthContext,
+  type RequestAuthContext,
+} from '@mcp-auth-kit/auth-core';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { InboundAuthError } from './errors.js';
+import { JwksCache, type JwksCacheOptions } from './JwksCache.js';
+
+export interface JwtBearerValidatorOptions {
+  /** Verified tokens kept for their own lifetime (keyed by a SHA-256 of the token); default 10 000, 0 disables. */
+  readonly cacheMaxEntries?: number;
+  /** The v1 issuer for a tenant; default `https://sts.windows.net/{tid}/` (public cloud). */
+  readonly v1Issuer?: (tenantId: string) => string;
+  /** Longest token accepted, in characters; default 16 384. */
+  readonly maxTokenLength?: number;
+  /** Signing key options (timeouts, cooldown, last-known-good window). */
+  readonly jwks?: Omit<JwksCacheOptions, 'discoveryUrl' | 'now'>;
+  /** Clock in milliseconds, for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+type CachedContext = Omit<RequestAuthContext, 'rawToken'>;
+
+const KEY_CARRYING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+/**
+ * Validates Entra ID access tokens: signature (JWKS from OIDC discovery), algorithm allow-list,
+ * issuer per token version and tenant, audience, lifetime with clock skew, `scp`/`roles`, and the
+ * configured required roles and scopes. The pure core of inbound authentication: token in,
+ * RequestAuthContext out, or an InboundAuthError.
+ */
+export class JwtBearerValidator {
+  readonly #config: AzureAdConfig;
+  readonly #jwks: JwksCache;
+  readonly #audiences: ReadonlySet<string>;
+  readonly #algorithms: string[];
+  readonly #cache = new Map<string, CachedContext>();
+  readonly #cacheMax: number;
+  readonly #maxTokenLength: number;
+  readonly #v1Issuer: (tenantId: string) => string;
+  readonly #now: () => number;
+  readonly #multiTenant: boolean;
+  readonly #allowedTenants: ReadonlySet<string>;
+
+  constructor(config: AzureAdConfig, options: JwtBearerValidatorOptions = {}) {
+    this.#config = config;
+    this.#now = options.now ?? Date.now;
+    this.#jwks = new JwksCache({
+      ...options.jwks,
+      discoveryUrl: `${config.instance}${config.tenantId}/v2.0/.well-known/openid-configuration`,
+      now: this.#now,
+    });
+    const audiences = new Set<string>();
+    if (config.audience) audiences.add(config.audience);
+    if (config.clientId) {
+      audiences.add(config.clientId);
+      audiences.add(`api://${config.clientId}`);
+    }
+    if (audiences.size === 0) throw new TypeError('JwtBearerValidator: azureAd needs clientId or audience');
+    this.#audiences = audiences;
+    this.#algorithms = [...config.allowedAlgorithms];
+    this.#cacheMax = options.cacheMaxEntries ?? 10_000;
+    this.#maxTokenLength = options.maxTokenLength ?? 16_384;
+    this.#v1Issuer = options.v1Issuer ?? ((tid) => `https://sts.windows.net/${tid}/`);
+    this.#multiTenant = config.tenantId === 'organizations' || config.tenantId === 'common';
+    this.#allowedTenants = new Set(config.allowedTenants);
+  }
+
+  /** The signing key cache (exposed for refresh on start-up and for tests). */
+  get jwks(): JwksCache {
+    return this.#jwks;
+  }
+
+  /** How many verified tokens are cached. */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
+  /** Validates `token`; resolves to the caller's context or rejects with an InboundAuthError. */
+  async validate(token: string): Promise<RequestAuthContext> {
+    if (token.length > this.#maxTokenLength) throw invalid('the token is too large');
+    const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
+    const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
+    if (cached) {
+      if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
+        return { ...cached, rawToken: token };
+      }
+      this.#cache.delete(cacheKey);
+    }
+
+    const dots = countDots(token);
+    if (dots === 4) throw invalid('encrypted tokens (JWE) are not accepted');
+    if (dots !== 2) throw invalid('the bearer token is not a JWT');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw invalid('the token header is malformed');
+    }
+    if (typeof header.alg !== 'string' || !this.#algorithms.includes(header.alg)) {
+      throw invalid(`the signing algorithm is not accepted (accepted: ${this.#algorithms.join(', ')})`);
+    }
+    if (KEY_CARRYING_HEADERS.some((h) => h in header)) {
+      throw invalid('tokens that carry their own key reference (jku, x5u, jwk, x5c) are not accepted');
+    }
+    if (typeof header.kid !== 'string' || header.kid === '') throw invalid('the token header has no key id');
+
+    const key = await this.#jwks.getKey(header.kid);
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, key, {
+        algorithms: this.#algorithms,
+        clockTolerance: this.#config.clockSkewSeconds,
+        currentDate: new Date(this.#now()),
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw invalid(describeJoseError(error), error);
+    }
+    this.#checkClaims(claims);
+    let context: RequestAuthContext;
+    try {
+      context = createRequestAuthContext(token, claims);
+    } catch (error) {
+      throw invalid('the token lacks a claim the server needs (tid, oid, exp, aud)', error);
+    }
+    this.#authorize(context);
+    if (this.#cacheMax > 0) {
+      if (this.#cache.size >= this.#cacheMax) this.#cache.delete(this.#cache.keys().next().value!);
+      const { rawToken: _omitted, ...rest } = context;
+      this.#cache.set(cacheKey, rest);
+    }
+    return context;
+  }
+
+  #checkClaims(claims: Record<string, unknown>): void {
+    const tid = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;
+    if (!tid) throw invalid('the token has no tenant id (tid)');
+    if (this.#multiTenant ? !this.#allowedTenants.has(tid) : tid !== this.#config.tenantId) {
+      throw invalid('the token is from a tenant this server does not accept');
+    }
+    const expectedIssuer =
+      claims.ver === '2.0'
+        ? `${this.#config.instance}${tid}/v2.0`
+        : claims.ver === '1.0'
+          ? this.#v1Issuer(tid)
+          : undefined;
+    if (expectedIssuer === undefined) throw invalid('the token version (ver) is not 1.0 or 2.0');
+    if (typeof claims.iss !== 'string' || claims.iss.toLowerCase() !== expectedIssuer.toLowerCase()) {
+      throw invalid('the token issuer does not match its version and tenant');
+    }
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!aud.some((a) => typeof a === 'string' && this.#audiences.has(a))) {
+      throw invalid('the token was not issued for this server (audience)');
+    }
+    const hasScp = typeof claims.scp === 'string' && claims.scp.trim() !== '';
+    const hasRoles = Array.isArray(claims.roles) && claims.roles.length > 0;
+    if (!hasScp && !hasRoles)
+      throw invalid('the token carries neither delegated scopes (scp) nor app roles (roles)');
+  }
+
+  #authorize(context: RequestAuthContext): void {
+    const { requiredRoles, requiredScopes } = this.#config;
+    if (requiredRoles.length === 0 && requiredScopes.length === 0) return;
+    const ok =
+      requiredRoles.some((r) => context.roles.includes(r)) ||
+      requiredScopes.some((s) => context.scopes.includes(s));
+    if (!ok) {
+      throw new InboundAuthError('insufficient_scope', 'the token lacks a required role or scope', {
+        scope: [...requiredScopes, ...requiredRoles].join(' '),
+      });
+    }
+  }
+}
+
+function invalid(message: string, cause?: unknown): InboundAuthError {
+  return new InboundAuthError('invalid_token', message, { cause });
+}
+
+function countDots(token: string): number {
+  let n = 0;
+  for (let i = 0; i < token.length; i++) if (token.charCodeAt(i) === 46) n++;
+  return n;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'the token is not yet valid';
+    if (error.claim === 'exp') return 'the token has no valid expiry (exp)';
+    return `the token's ${error.claim} claim is invalid`;
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (error instanceof joseErrors.JOSENotSupported)
+    return 'the token uses an unsupported header or algorithm';
+  if (error instanceof joseErrors.JWTInvalid) return 'the token payload is not a valid JWT claims set';
+  return 'the token is invalid';
+}

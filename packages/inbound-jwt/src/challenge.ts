@@ -1,0 +1,49 @@
+import type { InboundOutcome } from '@mcp-auth-kit/auth-core';
+import type { InboundAuthError } from './errors.js';
+
+/** The outcome for an inbound error: the one place codes map to HTTP statuses. */
+export function outcomeFor(error: InboundAuthError): InboundOutcome {
+  switch (error.code) {
+    case 'missing_token':
+      return { kind: 'challenge', status: 401 };
+    case 'invalid_request':
+      return { kind: 'challenge', status: 401, error: 'invalid_request', errorDescription: error.message };
+    case 'invalid_token':
+      return { kind: 'challenge', status: 401, error: 'invalid_token', errorDescription: error.message };
+    case 'insufficient_scope':
+      return {
+        kind: 'challenge',
+        status: 403,
+        error: 'insufficient_scope',
+        errorDescription: error.message,
+        ...(error.scope ? { scope: error.scope } : {}),
+      };
+    case 'provider_unavailable':
+      return {
+        kind: 'unavailable',
+        retryAfterSeconds: error.retryAfterSeconds ?? 5,
+        errorDescription: error.message,
+      };
+  }
+}
+
+/** A quoted-string value for WWW-Authenticate: quotes, backslashes and control characters removed. */
+function quote(value: string): string {
+  return `"${value.replace(/["\\\p{Cc}]/gu, '')}"`;
+}
+
+/**
+ * The one `WWW-Authenticate: Bearer` value for a challenge: `realm`, `resource_metadata`, and
+ * `error`/`error_description`/`scope` when the outcome has them (none for a missing token, RFC 6750 §3.1).
+ */
+export function buildWwwAuthenticate(
+  outcome: Extract<InboundOutcome, { kind: 'challenge' }>,
+  options: { realm: string; resourceMetadataUrl: string | undefined },
+): string {
+  const params = [`realm=${quote(options.realm)}`];
+  if (options.resourceMetadataUrl) params.push(`resource_metadata=${quote(options.resourceMetadataUrl)}`);
+  if (outcome.error) params.push(`error=${quote(outcome.error)}`);
+  if (outcome.errorDescription) params.push(`error_description=${quote(outcome.errorDescription)}`);
+  if (outcome.scope) params.push(`scope=${quote(outcome.scope)}`);
+  return `Bearer ${params.join(', ')}`;
+}

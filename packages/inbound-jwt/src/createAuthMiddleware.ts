@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AuthContextAccessor,
+  defaultAuthContextAccessor,
+  type IInboundAuthSetup,
+  type InboundOutcome,
+  toAuthInfo,
+} from '@mcp-auth-kit/auth-core';
+import { buildWwwAuthenticate } from './challenge.js';
+import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
+
+export interface AuthMiddlewareOptions extends ResourceUrlOptions {
+  /** `realm` of the challenge; default `mcp`. */
+  readonly realm?: string;
+  /** The accessor to run the rest of the request in; default the setup's own, else `defaultAuthContextAccessor`. */
+  readonly accessor?: AuthContextAccessor;
+}
+
+/** A node:http / express middleware: `(req, res, next)`. */
+export type NodeMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/** Writes the response for a challenge or an outage; the one place outcomes become HTTP. */
+export function writeOutcome(
+  res: ServerResponse,
+  outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
+  options: { realm: string; resourceMetadataUrl: string | undefined },
+): void {
+  if (outcome.kind === 'unavailable') {
+    const body = JSON.stringify({
+      error: 'temporarily_unavailable',
+      error_description: outcome.errorDescription,
+    });
+    res.writeHead(503, {
+      'content-type': 'application/json',
+      'retry-after': String(outcome.retryAfterSeconds),
+    });
+    res.end(body);
+    return;
+  }
+  const body = JSON.stringify({
+    error: outcome.error ?? 'unauthorized',
+    error_description: outcome.errorDescription ?? 'a bearer token is required',
+  });
+  res.writeHead(outcome.status, {
+    'content-type': 'application/json',
+    'www-authenticate': buildWwwAuthenticate(outcome, options),
+  });
+  res.end(body);
+}
+
+/**
+ * Authenticates each request with `setup`: on success sets `req.auth` (the MCP SDK's AuthInfo) and
+ * runs the rest of the request inside the request auth context; otherwise answers 401/403 with a
+ * `WWW-Authenticate` challenge pointing at the protected-resource metadata, or 503 with Retry-After.
+ * Works as express middleware and with plain node:http (`middleware(req, res, () => handler(req, res))`).
+ */
+export function createAuthMiddleware(
+  setup: IInboundAuthSetup,
+  options: AuthMiddlewareOptions = {},
+): NodeMiddleware {
+  const realm = options.realm ?? 'mcp';
+  const accessor =
+    options.accessor ?? (setup as { accessor?: AuthContextAccessor }).accessor ?? defaultAuthContextAccessor;
+  return (req, res, next) => {
+    const resource = resourceUrlFor(req, options);
+    setup.authenticate(req).then(
+      (outcome) => {
+        if (outcome.kind === 'authenticated') {
+          (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(outcome.context, resource);
+          accessor.run(outcome.context, () => next());
+        } else if (outcome.kind === 'anonymous') {
+          next();
+        } else {
+          writeOutcome(res, outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });
+        }
+      },
+      () => {
+        writeOutcome(
+          res,
+          {
+            kind: 'unavailable',
+            retryAfterSeconds: 5,
+            errorDescription: 'authentication failed on the server side',
+          },
+          { realm, resourceMetadataUrl: undefined },
+        );
+      },
+    );
+  };
+}

@@ -1,0 +1,41 @@
+import type { InboundRequest } from '@mcp-auth-kit/auth-core';
+import { InboundAuthError } from './errors.js';
+
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Larger than any Entra token; Node's own header limit (16 KiB) stops anything far beyond it. */
+const MAX_HEADER_LENGTH = 16_384 + 7;
+
+/**
+ * The bearer token of a request (RFC 6750 §2.1). Throws `missing_token` when there is none, and
+ * `invalid_request` for a malformed, repeated or oversized Authorization header.
+ */
+export function parseAuthorizationHeader(
+  request: InboundRequest & { rawHeaders?: readonly string[] },
+): string {
+  const value = request.headers.authorization;
+  const count = request.rawHeaders
+    ? request.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization').length
+    : Array.isArray(value)
+      ? value.length
+      : value === undefined
+        ? 0
+        : 1;
+  if (count > 1 || Array.isArray(value)) {
+    throw new InboundAuthError('invalid_request', 'the request has more than one Authorization header');
+  }
+  if (value === undefined || value.trim() === '') {
+    throw new InboundAuthError('missing_token', 'a bearer token is required');
+  }
+  if (value.length > MAX_HEADER_LENGTH)
+    throw new InboundAuthError('invalid_request', 'the Authorization header is too large');
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer' || space === -1) {
+    throw new InboundAuthError('invalid_request', 'the Authorization header must use the Bearer scheme');
+  }
+  const token = value.slice(space + 1).trim();
+  if (token === '' || !TOKEN68.test(token)) {
+    throw new InboundAuthError('invalid_request', 'the Authorization header must be "Bearer <token>"');
+  }
+  return token;
+}

@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AzureAdConfig } from '@mcp-auth-kit/auth-core';
+import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
+
+/** RFC 9728 protected-resource metadata. */
+export interface ProtectedResourceMetadata {
+  readonly resource: string;
+  readonly authorization_servers: string[];
+  readonly scopes_supported: string[];
+  readonly bearer_methods_supported: string[];
+  readonly resource_name?: string;
+}
+
+export interface ProtectedResourceMetadataOptions extends ResourceUrlOptions {
+  readonly azureAd: AzureAdConfig;
+  /** Scopes a client should ask for; default `api://{clientId}/{scope}` for each required scope, else `api://{clientId}/.default`. */
+  readonly scopesSupported?: readonly string[];
+  readonly resourceName?: string;
+}
+
+function defaultScopes(azureAd: AzureAdConfig): string[] {
+  const prefix = azureAd.clientId ? `api://${azureAd.clientId}` : azureAd.audience;
+  if (!prefix) return [];
+  if (azureAd.requiredScopes.length === 0) return [`${prefix}/.default`];
+  return azureAd.requiredScopes.map((s) => (s.includes('://') ? s : `${prefix}/${s}`));
+}
+
+/** The metadata document for `resource`: Entra ID's v2 authority as authorization server. */
+export function protectedResourceMetadata(
+  resource: URL,
+  options: Omit<ProtectedResourceMetadataOptions, keyof ResourceUrlOptions>,
+): ProtectedResourceMetadata {
+  const tenant = options.azureAd.tenantId;
+  return {
+    resource: resource.href,
+    authorization_servers: [`${options.azureAd.instance}${tenant}/v2.0`],
+    scopes_supported: [...(options.scopesSupported ?? defaultScopes(options.azureAd))],
+    bearer_methods_supported: ['header'],
+    ...(options.resourceName ? { resource_name: options.resourceName } : {}),
+  };
+}
+
+/**
+ * Serves the metadata at `/.well-known/oauth-protected-resource` and its path-suffixed form for the
+ * MCP endpoint; returns false (and writes nothing) for any other request.
+ */
+export function createProtectedResourceMetadataHandler(
+  options: ProtectedResourceMetadataOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!path.startsWith('/.well-known/oauth-protected-resource')) return false;
+    const resource = resourceUrlFor(req, options);
+    const suffixed = new URL(metadataUrlFor(resource)).pathname;
+    if (path !== '/.well-known/oauth-protected-resource' && path !== suffixed) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      res.end();
+      return true;
+    }
+    const body = JSON.stringify(protectedResourceMetadata(resource, options));
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'public, max-age=3600',
+      'access-control-allow-origin': '*',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  };
+}

@@ -1,0 +1,37 @@
+import type { IncomingMessage } from 'node:http';
+
+export interface ResourceUrlOptions {
+  /** This server's public MCP URL (e.g. `https://mcp.contoso.com/mcp`); derived from the request when absent. */
+  readonly resourceUrl?: string;
+  /** Path of the MCP endpoint when the URL is derived; default `/mcp`. */
+  readonly mcpPath?: string;
+  /** Use `X-Forwarded-Host`/`X-Forwarded-Proto` (only behind a trusted ingress that sets them). */
+  readonly trustForwardedHeaders?: boolean;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v?.split(',')[0]?.trim() || undefined;
+}
+
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** The public MCP resource URL for a request. */
+export function resourceUrlFor(req: IncomingMessage, options: ResourceUrlOptions): URL {
+  if (options.resourceUrl) return new URL(options.resourceUrl);
+  const forwardedHost = options.trustForwardedHeaders ? first(req.headers['x-forwarded-host']) : undefined;
+  const forwardedProto = options.trustForwardedHeaders ? first(req.headers['x-forwarded-proto']) : undefined;
+  const tls = 'encrypted' in req.socket && (req.socket as { encrypted?: boolean }).encrypted === true;
+  const proto =
+    forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : tls ? 'https' : 'http';
+  let host = forwardedHost ?? req.headers.host ?? '';
+  if (!HOST_PATTERN.test(host))
+    host = `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
+  return new URL(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
+}
+
+/** The RFC 9728 metadata URL for a resource: `/.well-known/oauth-protected-resource` + the resource path. */
+export function metadataUrlFor(resource: URL): string {
+  const path = resource.pathname === '/' ? '' : resource.pathname.replace(/\/$/, '');
+  return `${resource.origin}/.well-known/oauth-protected-resource${path}`;
+}
