@@ -22,11 +22,22 @@ const packages = readdirSync(packagesDir)
 
 const tarballs = [];
 const peers = new Set();
-for (const { dir, manifest } of packages) {
+for (const { dir } of packages) {
   const out = run('pnpm', ['pack', '--pack-destination', scratch, '--json'], dir);
   const info = JSON.parse(out);
-  tarballs.push((Array.isArray(info) ? info[0] : info).filename);
-  for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) peers.add(`${name}@${range}`);
+  const tarball = (Array.isArray(info) ? info[0] : info).filename;
+  tarballs.push(tarball);
+  // The packed manifest, where pnpm has replaced catalog: and workspace: ranges with real ones.
+  const packed = JSON.parse(run('tar', ['-xzf', tarball, '-O', 'package/package.json'], scratch));
+  const ranges = { ...packed.dependencies, ...packed.peerDependencies };
+  for (const [name, range] of Object.entries(ranges)) {
+    if (/^(catalog|workspace):/.test(String(range))) {
+      throw new Error(`${packed.name}: unresolved range ${range} for ${name} in the packed manifest`);
+    }
+  }
+  for (const [name, range] of Object.entries(packed.peerDependencies ?? {})) {
+    if (!packed.peerDependenciesMeta?.[name]?.optional) peers.add(`${name}@${range}`);
+  }
 }
 
 writeFileSync(
