@@ -9,6 +9,7 @@ export default defineConfig({
       '@mcp-auth-kit/auth-core': src('auth-core'),
       '@mcp-auth-kit/testing': src('testing'),
       '@mcp-auth-kit/inbound-jwt': src('inbound-jwt'),
+      '@mcp-auth-kit/outbound-credentials': src('outbound-credentials'),
     },
   },
   test: {

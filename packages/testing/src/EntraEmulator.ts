@@ -82,6 +82,7 @@ interface KeyVaultSecret {
   readonly managed: boolean;
 }
 
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const FIC_AUDIENCE = 'api://AzureADTokenExchange';
 const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
@@ -746,7 +747,11 @@ export class EntraEmulator {
     const grantType = form.get('grant_type') ?? '';
     const scope = form.get('scope') ?? '';
     record.clientId = form.get('client_id')?.toLowerCase();
-    record.scope = scope;
+    // Recorded without the OIDC scopes msal-node adds, so tests can count per resource scope.
+    record.scope = scope
+      .split(' ')
+      .filter((s) => s !== '' && !OIDC_SCOPES.has(s))
+      .join(' ');
     record.grant =
       grantType === JWT_BEARER && form.get('requested_token_use') === 'on_behalf_of'
         ? 'on_behalf_of'

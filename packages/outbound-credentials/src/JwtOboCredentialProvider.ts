@@ -1,0 +1,232 @@
+import { hash } from 'node:crypto';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { ConfidentialClientApplication, type Configuration, type ICachePlugin } from '@azure/msal-node';
+import {
+  type AuthContextAccessor,
+  type AzureAdConfig,
+  type ClientCredentialConfig,
+  defaultAuthContextAccessor,
+  type ITokenCredentialProvider,
+  type OutboundIdentityDescription,
+  type RequestAuthContext,
+} from '@mcp-auth-kit/auth-core';
+import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
+import { OutboundCredentialError } from './errors.js';
+import { consoleWarnLogger, type OutboundLogger } from './logger.js';
+import { OboTokenCache } from './OboTokenCache.js';
+import { normaliseScopes } from './scopes.js';
+
+export interface JwtOboCredentialProviderOptions {
+  /** The app registration acting for the caller: `instance`, `tenantId`, `clientId`. */
+  readonly azureAd: AzureAdConfig;
+  readonly clientCredential: ClientCredentialConfig;
+  readonly accessor?: AuthContextAccessor;
+  readonly logger?: OutboundLogger;
+  /** Most tokens kept in the in-memory cache (LRU); default 10 000. */
+  readonly cacheMaxEntries?: number;
+  /** msal-node's cache plugin (e.g. a distributed cache); the in-memory cache stays in front. */
+  readonly cachePlugin?: ICachePlugin;
+  /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
+  readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
+}
+
+const AADSTS = /AADSTS\d+/;
+
+/**
+ * On-Behalf-Of: the caller's token is exchanged with msal-node for a token to the downstream
+ * resource, as the same user. One ConfidentialClientApplication serves every request; tokens are
+ * cached per (caller token, scopes, tenant) and no caller is ever served another caller's token.
+ */
+export class JwtOboCredentialProvider implements ITokenCredentialProvider {
+  readonly type = 'JwtObo';
+  readonly #azureAd: AzureAdConfig;
+  readonly #accessor: AuthContextAccessor;
+  readonly #cache: OboTokenCache;
+  readonly #maxEntries: number;
+  readonly #credential: MsalAppCredential | (() => Promise<MsalAppCredential>);
+  readonly #cachePlugin: ICachePlugin | undefined;
+  readonly #logger: OutboundLogger;
+  #cca: Promise<ConfidentialClientApplication> | undefined;
+  #acquisitionsSinceClear = 0;
+  /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
+  networkRequests = 0;
+
+  constructor(options: JwtOboCredentialProviderOptions) {
+    if (!options.azureAd?.clientId)
+      throw new TypeError('JwtOboCredentialProvider: azureAd.clientId is required');
+    if (!options.clientCredential)
+      throw new TypeError('JwtOboCredentialProvider: clientCredential is required');
+    this.#azureAd = options.azureAd;
+    this.#accessor = options.accessor ?? defaultAuthContextAccessor;
+    this.#logger = options.logger ?? consoleWarnLogger;
+    this.#maxEntries = options.cacheMaxEntries ?? 10_000;
+    this.#cache = new OboTokenCache(this.#maxEntries);
+    this.#cachePlugin = options.cachePlugin;
+    this.#credential = resolveAppCredential(options.clientCredential, options.managedIdentity);
+  }
+
+  /** Loads the app credential now (reads Key Vault), so a bad credential fails at start-up, not on the first call. */
+  async ready(): Promise<void> {
+    await this.#client();
+  }
+
+  #client(): Promise<ConfidentialClientApplication> {
+    this.#cca ??= (async () => {
+      const credential = typeof this.#credential === 'function' ? await this.#credential() : this.#credential;
+      const instance = new URL(this.#azureAd.instance);
+      const config: Configuration = {
+        auth: {
+          clientId: this.#azureAd.clientId!,
+          authority: `${this.#azureAd.instance}${this.#azureAd.tenantId}`,
+          knownAuthorities: [instance.host],
+          ...credential,
+        },
+        ...(this.#cachePlugin ? { cache: { cachePlugin: this.#cachePlugin } } : {}),
+      };
+      return new ConfidentialClientApplication(config);
+    })().catch((error: unknown) => {
+      this.#cca = undefined; // a later call may succeed (e.g. Key Vault back)
+      throw error;
+    });
+    return this.#cca;
+  }
+
+  getTokenCredential(context?: RequestAuthContext): TokenCredential {
+    const caller = context ?? this.#accessor.current();
+    return { getToken: (scopes, options) => this.#getToken(caller, scopes, options) };
+  }
+
+  async #getToken(
+    caller: RequestAuthContext | undefined,
+    scopes: string | string[],
+    options?: GetTokenOptions,
+  ): Promise<AccessToken> {
+    if (!caller) {
+      throw new OutboundCredentialError(
+        'no_caller_context',
+        'JwtObo needs the caller, but runs outside an authenticated request',
+      );
+    }
+    if (caller.principal.kind === 'app') {
+      throw new OutboundCredentialError(
+        'app_only_caller',
+        'JwtObo cannot act for an application caller (an app-only token has no user to act for); use ManagedIdentity for app-to-app calls',
+      );
+    }
+    const tenantId = caller.principal.tenantId;
+    if (options?.tenantId && options.tenantId.toLowerCase() !== tenantId) {
+      throw new OutboundCredentialError('tenant_mismatch', "the requested tenant is not the caller's tenant");
+    }
+    if (caller.expiresOnTimestampMs <= Date.now()) {
+      throw new OutboundCredentialError(
+        'caller_token_rejected',
+        "the caller's token has expired; sign in again",
+      );
+    }
+    const list = normaliseScopes(scopes);
+    const key = `${hash('sha256', caller.rawToken, 'base64')}\n${tenantId}\n${[...list].sort().join(' ')}`;
+    return this.#cache.getOrFetch(key, () => this.#acquire(caller, tenantId, list, options?.abortSignal));
+  }
+
+  async #acquire(
+    caller: RequestAuthContext,
+    tenantId: string,
+    scopes: string[],
+    signal?: { aborted: boolean },
+  ): Promise<AccessToken> {
+    let cca: ConfidentialClientApplication;
+    try {
+      cca = await this.#client();
+    } catch (error) {
+      if (error instanceof OutboundCredentialError) throw error;
+      throw new OutboundCredentialError('provider_unavailable', 'JwtObo could not be set up', {
+        cause: error,
+      });
+    }
+    if (signal?.aborted)
+      throw new OutboundCredentialError('provider_unavailable', 'the token request was aborted');
+    try {
+      this.networkRequests++;
+      const result = await cca.acquireTokenOnBehalfOf({
+        oboAssertion: caller.rawToken,
+        scopes,
+        authority: `${this.#azureAd.instance}${tenantId}`,
+      });
+      if (!result?.accessToken || !result.expiresOn) {
+        throw new OutboundCredentialError('provider_unavailable', 'the identity provider returned no token');
+      }
+      this.#bound(cca);
+      return {
+        token: result.accessToken,
+        expiresOnTimestamp: result.expiresOn.getTime(),
+        tokenType: 'Bearer',
+      };
+    } catch (error) {
+      throw this.#mapError(error);
+    }
+  }
+
+  /** msal-node keeps every token it obtained; without a plugin, its cache is cleared each time ours has turned over. */
+  #bound(cca: ConfidentialClientApplication): void {
+    if (this.#cachePlugin || this.#maxEntries <= 0) return;
+    if (++this.#acquisitionsSinceClear >= this.#maxEntries) {
+      this.#acquisitionsSinceClear = 0;
+      cca.clearCache();
+    }
+  }
+
+  #mapError(error: unknown): OutboundCredentialError {
+    if (error instanceof OutboundCredentialError) return error;
+    const e = error as { errorCode?: string; errorMessage?: string; status?: number; name?: string };
+    const aadsts = AADSTS.exec(e.errorMessage ?? '')?.[0];
+    const suffix = aadsts ? ` (${aadsts})` : '';
+    if (aadsts === 'AADSTS7000114') {
+      return new OutboundCredentialError(
+        'app_only_caller',
+        `JwtObo cannot act for an application caller${suffix}`,
+        { cause: error },
+      );
+    }
+    switch (e.errorCode) {
+      case 'invalid_grant':
+      case 'interaction_required':
+      case 'consent_required':
+      case 'login_required':
+        return new OutboundCredentialError(
+          'caller_token_rejected',
+          `the identity provider refused the caller's token (expired, revoked or not for this app); sign in again${suffix}`,
+          { cause: error },
+        );
+      case 'invalid_client':
+      case 'unauthorized_client':
+        this.#logger.warn(`JwtOboCredentialProvider: the app's client credential was refused${suffix}`);
+        return new OutboundCredentialError(
+          'app_credential_rejected',
+          `the identity provider refused this server's app credential${suffix}`,
+          { cause: error },
+        );
+      case 'invalid_scope':
+        return new OutboundCredentialError('invalid_scope', `the requested scope is not valid${suffix}`, {
+          cause: error,
+        });
+      default:
+        return new OutboundCredentialError(
+          'provider_unavailable',
+          `the identity provider could not be reached or failed${suffix}; try again`,
+          { cause: error },
+        );
+    }
+  }
+
+  describe(context?: RequestAuthContext): OutboundIdentityDescription {
+    const caller = context ?? this.#accessor.current();
+    const who = caller?.principal.userPrincipalName ?? caller?.principal.objectId ?? 'the caller';
+    return { type: this.type, identity: `${who} via On-Behalf-Of (app ${this.#azureAd.clientId})` };
+  }
+
+  async close(): Promise<void> {
+    this.#cache.clear();
+    const cca = await this.#cca?.catch(() => undefined);
+    cca?.clearCache();
+  }
+}

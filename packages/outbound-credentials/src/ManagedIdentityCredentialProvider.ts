@@ -1,0 +1,35 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { ManagedIdentityCredential } from '@azure/identity';
+import type { ITokenCredentialProvider, OutboundIdentityDescription } from '@mcp-auth-kit/auth-core';
+
+export interface ManagedIdentityCredentialProviderOptions {
+  /** A user-assigned identity's client id; absent for the system-assigned identity. */
+  readonly clientId?: string;
+}
+
+/** Outbound calls as the host's managed identity: one credential for the whole process. */
+export class ManagedIdentityCredentialProvider implements ITokenCredentialProvider {
+  readonly type = 'ManagedIdentity';
+  readonly #credential: TokenCredential;
+  readonly #clientId: string | undefined;
+
+  constructor(options: ManagedIdentityCredentialProviderOptions = {}) {
+    this.#clientId = options.clientId;
+    this.#credential = options.clientId
+      ? new ManagedIdentityCredential({ clientId: options.clientId })
+      : new ManagedIdentityCredential();
+  }
+
+  getTokenCredential(): TokenCredential {
+    return this.#credential;
+  }
+
+  describe(): OutboundIdentityDescription {
+    return {
+      type: this.type,
+      identity: this.#clientId
+        ? `managed identity (user-assigned, client id ${this.#clientId})`
+        : 'managed identity (system-assigned)',
+    };
+  }
+}

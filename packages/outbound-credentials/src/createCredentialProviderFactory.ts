@@ -1,0 +1,54 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { ICachePlugin } from '@azure/msal-node';
+import {
+  type AuthContextAccessor,
+  ConfigError,
+  type ITokenCredentialProvider,
+  type ServerConfig,
+  TypeFactory,
+} from '@mcp-auth-kit/auth-core';
+import { DefaultCredentialProvider } from './DefaultCredentialProvider.js';
+import { JwtOboCredentialProvider } from './JwtOboCredentialProvider.js';
+import { JwtPassthroughCredentialProvider } from './JwtPassthroughCredentialProvider.js';
+import type { OutboundLogger } from './logger.js';
+import { ManagedIdentityCredentialProvider } from './ManagedIdentityCredentialProvider.js';
+
+export interface CredentialProviderFactoryOptions {
+  readonly accessor?: AuthContextAccessor;
+  readonly logger?: OutboundLogger;
+  readonly cacheMaxEntries?: number;
+  readonly cachePlugin?: ICachePlugin;
+  readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
+}
+
+/** Builds the provider for `outboundAuthentication`; register more types with `.register(type, builder)`. */
+export type CredentialProviderFactory = TypeFactory<
+  [ServerConfig, CredentialProviderFactoryOptions],
+  ITokenCredentialProvider
+>;
+
+/** A new factory with the built-in types Default, ManagedIdentity, JwtPassthrough and JwtObo. */
+export function createCredentialProviderFactory(): CredentialProviderFactory {
+  return new TypeFactory<[ServerConfig, CredentialProviderFactoryOptions], ITokenCredentialProvider>(
+    'outboundAuthentication.type',
+    {
+      Default: () => new DefaultCredentialProvider(),
+      ManagedIdentity: (config) =>
+        new ManagedIdentityCredentialProvider({ clientId: config.outboundAuthentication.clientId }),
+      JwtPassthrough: (_config, options) => new JwtPassthroughCredentialProvider(options),
+      JwtObo: (config, options) => {
+        const azureAd = config.inboundAuthentication.azureAd;
+        const clientCredential = config.outboundAuthentication.clientCredential;
+        if (!azureAd?.clientId || !clientCredential) {
+          throw new ConfigError('config_invalid', [
+            {
+              path: 'outboundAuthentication',
+              message: 'JwtObo needs inboundAuthentication.azureAd.clientId and clientCredential',
+            },
+          ]);
+        }
+        return new JwtOboCredentialProvider({ ...options, azureAd, clientCredential });
+      },
+    },
+  );
+}

@@ -1,0 +1,36 @@
+/** Stable codes of the outbound errors; branch on these, never on message text. */
+export type OutboundCredentialErrorCode =
+  | 'no_caller_context'
+  | 'caller_token_rejected'
+  | 'app_only_caller'
+  | 'tenant_mismatch'
+  | 'passthrough_refused'
+  | 'provider_unavailable'
+  | 'app_credential_rejected'
+  | 'certificate_unavailable'
+  | 'invalid_scope';
+
+/**
+ * Why an outbound token could not be had. Messages name the credential and the reason, never a
+ * token or a secret. `callerShouldReauthenticate` is true when the caller's own token was refused
+ * (the MCP layer should answer 401 so the client signs in again).
+ */
+export class OutboundCredentialError extends Error {
+  readonly code: OutboundCredentialErrorCode;
+  readonly retryable: boolean;
+
+  constructor(
+    code: OutboundCredentialErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'OutboundCredentialError';
+    this.code = code;
+    this.retryable = options.retryable ?? code === 'provider_unavailable';
+  }
+
+  get callerShouldReauthenticate(): boolean {
+    return this.code === 'caller_token_rejected';
+  }
+}
