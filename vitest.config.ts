@@ -10,6 +10,7 @@ export default defineConfig({
       '@mcp-auth-kit/testing': src('testing'),
       '@mcp-auth-kit/inbound-jwt': src('inbound-jwt'),
       '@mcp-auth-kit/outbound-credentials': src('outbound-credentials'),
+      '@mcp-auth-kit/postgres-tools': src('postgres-tools'),
     },
   },
   test: {

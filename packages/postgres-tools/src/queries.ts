@@ -1,0 +1,131 @@
+import type pg from 'pg';
+import Cursor from 'pg-cursor';
+
+export interface QueryLimits {
+  /** Statement timeout; default 15 000. */
+  readonly statementTimeoutMs: number;
+  /** Most rows returned; default 1000. */
+  readonly maxRows: number;
+  /** Most bytes of JSON returned; default 1 MiB. */
+  readonly maxResultBytes: number;
+}
+
+export interface QueryResult {
+  readonly columns: Array<{ name: string; dataTypeId: number }>;
+  readonly rows: Array<Record<string, unknown>>;
+  readonly rowCount: number;
+  readonly truncated: boolean;
+  readonly truncatedReason?: 'rows' | 'size';
+}
+
+/** A JSON-safe value: bytes as `\x…` hex, bigints as strings, dates as ISO text. */
+export function toJsonValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  return value;
+}
+
+/**
+ * Runs one statement in a read-only transaction that it cannot end or change: the transaction
+ * takes its snapshot (so `SET TRANSACTION READ WRITE` is refused) and is always rolled back; the
+ * statement goes through the extended protocol (so it is exactly one statement) via a cursor (so
+ * at most `maxRows + 1` rows are ever fetched), under a statement timeout.
+ */
+export async function runReadOnly(
+  client: pg.PoolClient,
+  sql: string,
+  limits: QueryLimits,
+): Promise<QueryResult> {
+  const timeout = Math.max(1, Math.floor(limits.statementTimeoutMs));
+  await client.query(
+    `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${timeout}', true)`,
+  );
+  try {
+    const cursor = client.query(new Cursor(sql));
+    let fields: Array<{ name: string; dataTypeID: number }> = [];
+    const raw = await new Promise<unknown[]>((resolve, reject) => {
+      cursor.read(limits.maxRows + 1, (error, rows, result) => {
+        if (error) reject(error);
+        else {
+          fields = (result as { fields?: Array<{ name: string; dataTypeID: number }> }).fields ?? [];
+          resolve(rows);
+        }
+      });
+    });
+    await cursor.close();
+    const rows: Array<Record<string, unknown>> = [];
+    let bytes = 0;
+    let truncatedReason: 'rows' | 'size' | undefined = raw.length > limits.maxRows ? 'rows' : undefined;
+    for (const row of raw.slice(0, limits.maxRows)) {
+      const json = Object.fromEntries(
+        Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, toJsonValue(v)]),
+      );
+      bytes += JSON.stringify(json).length + 1;
+      if (bytes > limits.maxResultBytes) {
+        truncatedReason = 'size';
+        break;
+      }
+      rows.push(json);
+    }
+    return {
+      columns: fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
+      rows,
+      rowCount: rows.length,
+      truncated: truncatedReason !== undefined,
+      ...(truncatedReason ? { truncatedReason } : {}),
+    };
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/** Runs our own parameterised catalog query inside the same read-only, time-limited envelope. */
+export async function runCatalogQuery<T extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  text: string,
+  values: unknown[],
+  statementTimeoutMs: number,
+): Promise<T[]> {
+  await client.query(
+    `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${Math.floor(statementTimeoutMs)}', true)`,
+  );
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+export const SQL = {
+  databases: `SELECT datname AS name FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY datname`,
+  tables: `SELECT table_name AS name, table_type AS type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+  columns: `SELECT column_name AS name, data_type AS type, is_nullable = 'YES' AS nullable, column_default AS "default"
+            FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+  indexes: `SELECT i.relname AS name, ix.indisprimary AS primary, ix.indisunique AS unique, pg_get_indexdef(ix.indexrelid) AS definition
+            FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+            WHERE ix.indrelid = to_regclass(format('%I.%I', $1::text, $2::text)) ORDER BY i.relname`,
+  primaryKey: `SELECT a.attname AS name FROM pg_index ix
+               JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ANY(ix.indkey)
+               WHERE ix.indrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND ix.indisprimary ORDER BY a.attnum`,
+  foreignKeys: `SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c
+                WHERE c.conrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND c.contype = 'f' ORDER BY c.conname`,
+  param: `SELECT name, setting AS value, unit, short_desc AS description, category FROM pg_settings WHERE name = $1`,
+  config: `SELECT name, setting AS value, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name`,
+} as const;
+
+export const MAIN_SETTINGS = [
+  'max_connections',
+  'shared_buffers',
+  'work_mem',
+  'maintenance_work_mem',
+  'effective_cache_size',
+  'max_wal_size',
+  'statement_timeout',
+  'ssl',
+  'timezone',
+  'server_encoding',
+  'default_transaction_read_only',
+];

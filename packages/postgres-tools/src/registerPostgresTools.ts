@@ -1,0 +1,349 @@
+import {
+  type AuthContextAccessor,
+  defaultAuthContextAccessor,
+  fromAuthInfo,
+  type ITokenCredentialProvider,
+  type McpAuthInfo,
+  type RequestAuthContext,
+} from '@mcp-auth-kit/auth-core';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type pg from 'pg';
+import { z } from 'zod';
+import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
+import { describePgError } from './describePgError.js';
+import { PostgresToolError } from './errors.js';
+import { MAIN_SETTINGS, type QueryLimits, runCatalogQuery, runReadOnly, SQL } from './queries.js';
+import { type PostgresServerEntry, type ResolvedServer, resolveServer } from './servers.js';
+
+export interface PostgresToolsOptions {
+  /** Where the database password (an Entra token) comes from: per caller (JwtObo) or the host (ManagedIdentity). */
+  readonly credentialProvider: ITokenCredentialProvider;
+  /** Allow-listed servers by name. */
+  readonly servers?: Readonly<Record<string, PostgresServerEntry>>;
+  /** Also accept Azure Database for PostgreSQL servers by name or host; default true. */
+  readonly allowAzureHosts?: boolean;
+  /** Login role when the outbound identity is the host's (ManagedIdentity / Default): the identity's role name. */
+  readonly managedIdentityRoleName?: string;
+  readonly limits?: Partial<QueryLimits> & ConnectionLimits;
+  readonly accessor?: AuthContextAccessor;
+  /** Prefix for tool names; default none (`postgres_list`, …). */
+  readonly toolNamePrefix?: string;
+}
+
+/** The tool pack: its pools are shared by every MCP server it is registered on; close it on shutdown. */
+export interface PostgresTools {
+  readonly toolNames: readonly string[];
+  /** Adds the tools to another MCP server (e.g. one per session or per stateless request). */
+  register(server: McpServer): void;
+  stats(): ConnectionStats;
+  close(): Promise<void>;
+}
+
+const CALLER_TYPES = new Set(['JwtObo', 'JwtPassthrough']);
+const IDENT = z.string().min(1).max(63);
+
+const serverArg = z
+  .string()
+  .min(1)
+  .max(255)
+  .describe(
+    'The server: a configured name, or an Azure Database for PostgreSQL server name (e.g. "contoso-pg")',
+  );
+const databaseArg = IDENT.describe('The database name');
+const userArg = z
+  .string()
+  .min(1)
+  .max(128)
+  .optional()
+  .describe(
+    'Login role; by default the caller (their user principal name) or the configured managed identity role',
+  );
+
+/**
+ * Adds the PostgreSQL tools to an MCP SDK server. Each call logs in with an Entra token from the
+ * credential provider (the calling user's for JwtObo) as the database password.
+ *
+ * @example
+ * const tools = registerPostgresTools(server, { credentialProvider, servers: { local: { host: '127.0.0.1', port: 5432 } } });
+ * process.on('SIGTERM', () => tools.close());
+ */
+export function registerPostgresTools(server: McpServer, options: PostgresToolsOptions): PostgresTools {
+  const tools = createPostgresTools(options);
+  tools.register(server);
+  return tools;
+}
+
+/** The tool pack without registering it: call `register(server)` for each MCP server that should offer it. */
+export function createPostgresTools(options: PostgresToolsOptions): PostgresTools {
+  if (!options?.credentialProvider)
+    throw new TypeError('registerPostgresTools: credentialProvider is required');
+  const provider = options.credentialProvider;
+  const servers = options.servers ?? {};
+  const allowAzure = options.allowAzureHosts ?? true;
+  const accessor = options.accessor ?? defaultAuthContextAccessor;
+  const limits: QueryLimits = {
+    statementTimeoutMs: options.limits?.statementTimeoutMs ?? 15_000,
+    maxRows: options.limits?.maxRows ?? 1000,
+    maxResultBytes: options.limits?.maxResultBytes ?? 1024 * 1024,
+  };
+  const perCaller = CALLER_TYPES.has(provider.type);
+  if (!perCaller && !options.managedIdentityRoleName) {
+    throw new TypeError(
+      `registerPostgresTools: managedIdentityRoleName is required with outbound type ${provider.type}`,
+    );
+  }
+  const connections = new ConnectionManager(options.limits);
+  const prefix = options.toolNamePrefix ?? '';
+
+  function callerOf(extra: { authInfo?: McpAuthInfo }): RequestAuthContext | undefined {
+    if (extra.authInfo) {
+      try {
+        return fromAuthInfo(extra.authInfo);
+      } catch {
+        // not our AuthInfo: fall back to the accessor
+      }
+    }
+    return accessor.current();
+  }
+
+  async function withDatabase<T>(
+    args: { server: string; database?: string; user?: string },
+    extra: { authInfo?: McpAuthInfo },
+    fn: (client: pg.PoolClient, target: ResolvedServer) => Promise<T>,
+  ): Promise<T> {
+    const target = resolveServer(args.server, servers, allowAzure);
+    const caller = callerOf(extra);
+    if (perCaller && !caller) {
+      throw new PostgresToolError(
+        'no_caller',
+        'this tool logs in as the caller, but the request is not authenticated',
+      );
+    }
+    let role = args.user;
+    if (!role) {
+      role = perCaller ? caller?.principal.userPrincipalName : options.managedIdentityRoleName;
+      if (!role) {
+        throw new PostgresToolError(
+          'invalid_input',
+          'the caller has no user principal name (an app token); pass "user" with the login role',
+        );
+      }
+    }
+    const credential = provider.getTokenCredential(caller);
+    const database = args.database ?? 'postgres';
+    try {
+      return await connections.withClient(
+        {
+          server: target,
+          database,
+          role,
+          callerKey: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host',
+          credential,
+        },
+        (client) => fn(client, target),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'OutboundCredentialError') {
+        throw new PostgresToolError(
+          'credential_error',
+          `no database token for the caller: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      throw describePgError(error, { role, server: target.name, timeoutMs: limits.statementTimeoutMs });
+    }
+  }
+
+  function run<A>(
+    handler: (
+      args: A,
+      extra: { authInfo?: McpAuthInfo },
+    ) => Promise<{ text: string; structured: Record<string, unknown> }>,
+  ) {
+    return async (args: A, extra: { authInfo?: McpAuthInfo }): Promise<CallToolResult> => {
+      try {
+        const { text, structured } = await handler(args, extra);
+        return { content: [{ type: 'text', text }], structuredContent: structured };
+      } catch (error) {
+        const message =
+          error instanceof PostgresToolError
+            ? error.message
+            : 'the tool failed unexpectedly; the server is still running';
+        return { isError: true, content: [{ type: 'text', text: message }] };
+      }
+    };
+  }
+
+  const annotations = {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  };
+  const names = {
+    list: `${prefix}postgres_list`,
+    schema: `${prefix}postgres_table_schema_get`,
+    query: `${prefix}postgres_database_query`,
+    param: `${prefix}postgres_server_param_get`,
+    config: `${prefix}postgres_server_config_get`,
+  };
+
+  function register(server: McpServer): void {
+    server.registerTool(
+      names.list,
+      {
+        title: 'List PostgreSQL databases or tables',
+        description:
+          'With only "server": the databases on that server. With "server" and "database": the tables and views in "schema" (default public) that the caller can see.',
+        inputSchema: {
+          server: serverArg,
+          database: databaseArg.optional(),
+          schema: IDENT.optional().describe('Schema; default public'),
+          user: userArg,
+        },
+        annotations,
+      },
+      run(async (args: { server: string; database?: string; schema?: string; user?: string }, extra) => {
+        if (!args.database) {
+          const rows = await withDatabase(args, extra, (c) =>
+            runCatalogQuery<{ name: string }>(c, SQL.databases, [], limits.statementTimeoutMs),
+          );
+          return {
+            text: rows.map((r) => r.name).join('\n') || '(no databases)',
+            structured: { databases: rows.map((r) => r.name) },
+          };
+        }
+        const schema = args.schema ?? 'public';
+        const rows = await withDatabase(args, extra, (c) =>
+          runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], limits.statementTimeoutMs),
+        );
+        return {
+          text:
+            rows.map((r) => `${r.name} (${r.type})`).join('\n') || `(no tables visible in schema ${schema})`,
+          structured: { schema, tables: rows },
+        };
+      }),
+    );
+
+    server.registerTool(
+      names.schema,
+      {
+        title: 'Describe a PostgreSQL table',
+        description:
+          'Columns (type, nullability, default), primary key, indexes and foreign keys of a table.',
+        inputSchema: {
+          server: serverArg,
+          database: databaseArg,
+          table: IDENT.describe('Table name'),
+          schema: IDENT.optional().describe('Schema; default public'),
+          user: userArg,
+        },
+        annotations,
+      },
+      run(
+        async (
+          args: { server: string; database: string; table: string; schema?: string; user?: string },
+          extra,
+        ) => {
+          const schema = args.schema ?? 'public';
+          const result = await withDatabase(args, extra, async (c) => {
+            const t = limits.statementTimeoutMs;
+            const columns = await runCatalogQuery(c, SQL.columns, [schema, args.table], t);
+            if (columns.length === 0) {
+              throw new PostgresToolError(
+                'not_found',
+                `table ${schema}.${args.table} does not exist or is not visible to the caller`,
+              );
+            }
+            const primaryKey = (
+              await runCatalogQuery<{ name: string }>(c, SQL.primaryKey, [schema, args.table], t)
+            ).map((r) => r.name);
+            const indexes = await runCatalogQuery(c, SQL.indexes, [schema, args.table], t);
+            const foreignKeys = await runCatalogQuery(c, SQL.foreignKeys, [schema, args.table], t);
+            return { schema, table: args.table, columns, primaryKey, indexes, foreignKeys };
+          });
+          return { text: JSON.stringify(result, null, 2), structured: result };
+        },
+      ),
+    );
+
+    server.registerTool(
+      names.query,
+      {
+        title: 'Run a read-only SQL query',
+        description: `Runs exactly one read-only SQL statement as the caller. At most ${limits.maxRows} rows are returned (truncated is true when cut); the statement times out after ${limits.statementTimeoutMs} ms. Writes are refused.`,
+        inputSchema: {
+          server: serverArg,
+          database: databaseArg,
+          query: z
+            .string()
+            .min(1)
+            .max(100_000)
+            .describe('One SQL statement, e.g. SELECT * FROM orders LIMIT 10'),
+          user: userArg,
+        },
+        annotations,
+      },
+      run(async (args: { server: string; database: string; query: string; user?: string }, extra) => {
+        const result = await withDatabase(args, extra, (c) => runReadOnly(c, args.query, limits));
+        const note = result.truncated
+          ? `\n(truncated: ${result.truncatedReason === 'rows' ? `more than ${limits.maxRows} rows` : 'result too large'})`
+          : '';
+        return { text: `${JSON.stringify(result.rows)}${note}`, structured: { ...result } };
+      }),
+    );
+
+    server.registerTool(
+      names.param,
+      {
+        title: 'Get a PostgreSQL server parameter',
+        description: "A server setting's value, unit and description.",
+        inputSchema: {
+          server: serverArg,
+          param: z.string().min(1).max(100).describe('Setting name, e.g. max_connections'),
+          user: userArg,
+        },
+        annotations,
+      },
+      run(async (args: { server: string; param: string; user?: string }, extra) => {
+        const rows = await withDatabase(args, extra, (c) =>
+          runCatalogQuery(c, SQL.param, [args.param], limits.statementTimeoutMs),
+        );
+        if (rows.length === 0)
+          throw new PostgresToolError('not_found', `no server parameter named ${args.param.slice(0, 100)}`);
+        return { text: JSON.stringify(rows[0]), structured: rows[0]! };
+      }),
+    );
+
+    server.registerTool(
+      names.config,
+      {
+        title: 'Get PostgreSQL server configuration',
+        description: 'Server version and the main settings.',
+        inputSchema: { server: serverArg, user: userArg },
+        annotations,
+      },
+      run(async (args: { server: string; user?: string }, extra) => {
+        const result = await withDatabase(args, extra, async (c) => {
+          const [version] = await runCatalogQuery<{ version: string }>(
+            c,
+            'SELECT version()',
+            [],
+            limits.statementTimeoutMs,
+          );
+          const settings = await runCatalogQuery(c, SQL.config, [MAIN_SETTINGS], limits.statementTimeoutMs);
+          return { version: version?.version ?? '', settings };
+        });
+        return { text: JSON.stringify(result, null, 2), structured: result };
+      }),
+    );
+  }
+
+  return {
+    toolNames: Object.values(names),
+    register,
+    stats: () => ({ ...connections.stats, openPools: connections.openPools }),
+    close: () => connections.close(),
+  };
+}
