@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@mcp-auth-kit/auth-core';
+import { loadOrCreateCertificateAuthority } from '@mcp-auth-kit/testing';
+import { startDevEnvironment } from './devEnvironment.js';
+import { loadExampleConfig } from './exampleConfig.js';
+import { startExampleServer } from './startExampleServer.js';
+
+const USAGE = `Usage:
+  mcp-auth-example start --config <appsettings.json> [--host 127.0.0.1] [--port 3000]
+                         [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
+                         [--stateful] [--resource-url URL] [--trust-forwarded-headers] [--json]
+  mcp-auth-example dev [--port 3000] [--json]`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a number from 0 to 65535\n${USAGE}`);
+  return port;
+}
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'enable-insecure-transports': { type: 'boolean' },
+      'dangerously-allow-unauthenticated-remote': { type: 'boolean' },
+      stateful: { type: 'boolean' },
+      'resource-url': { type: 'string' },
+      'trust-forwarded-headers': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!values.config) fail(`--config is required\n${USAGE}`);
+  const config = await loadExampleConfig(values.config);
+  const server = await startExampleServer({
+    config,
+    host: values.host ?? '127.0.0.1',
+    port: parsePort(values.port, 3000),
+    enableInsecureTransports: values['enable-insecure-transports'] ?? false,
+    dangerouslyAllowUnauthenticatedRemote: values['dangerously-allow-unauthenticated-remote'] ?? false,
+    stateful: values.stateful ?? false,
+    ...(values['resource-url'] ? { resourceUrl: values['resource-url'] } : {}),
+    trustForwardedHeaders: values['trust-forwarded-headers'] ?? false,
+  });
+  onSignals(() => server.close());
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ mcpUrl: server.mcpUrl })}\n`
+      : `MCP server listening at ${server.mcpUrl}\n`,
+  );
+}
+
+async function dev(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const port = parsePort(values.port, 3000);
+  const ca = await loadOrCreateCertificateAuthority(
+    process.env.MCP_AUTH_KIT_CA_DIR ?? join(tmpdir(), 'mcp-auth-kit-ca'),
+  );
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca.certificatePath) {
+    // Node reads NODE_EXTRA_CA_CERTS only at start-up: run again, trusting the emulator's CA.
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'dev', ...argv], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: ca.certificatePath,
+        MCP_AUTH_KIT_CA_DIR: join(ca.certificatePath!, '..'),
+      },
+    });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+    return;
+  }
+  const env = await startDevEnvironment({ ca, port, host: values.host ?? '127.0.0.1' });
+  onSignals(() => env.stop());
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens })}\n`);
+    return;
+  }
+  const init = `'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'`;
+  process.stdout.write(
+    [
+      '',
+      'mcp-auth-kit dev mode: emulated Entra ID, embedded PostgreSQL (server "local", database "demo"), JwtObo.',
+      '',
+      `  MCP endpoint: ${env.mcpUrl}`,
+      '',
+      '  Bearer tokens (valid 8 hours):',
+      `    ALICE=${env.tokens.alice}`,
+      '',
+      `    BOB=${env.tokens.bob}`,
+      '',
+      '  Try it:',
+      `    curl -i -X POST ${env.mcpUrl} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -d ${init}`,
+      '      (no token: 401 with a WWW-Authenticate challenge)',
+      `    curl -s -X POST ${env.mcpUrl} -H "authorization: Bearer $ALICE" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \\`,
+      `      -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"postgres_database_query","arguments":{"server":"local","database":"demo","query":"SELECT * FROM alice_notes"}}}'`,
+      '      (alice reads her table; with $BOB the database refuses)',
+      `    npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL ${env.mcpUrl}, header Authorization: Bearer <token>)`,
+      '',
+      '  Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  try {
+    if (command === 'start') await start(rest);
+    else if (command === 'dev') await dev(rest);
+    else if (command === '--help' || command === '-h' || command === 'help')
+      process.stdout.write(`${USAGE}\n`);
+    else fail(`unknown command ${command ?? '(none)'}\n${USAGE}`);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      fail(`${(error as Error).message}\n${USAGE}`);
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      fail(`the port is already in use: ${(error as Error).message}`, 1);
+    fail(`mcp-auth-example: ${(error as Error).message}`, 1);
+  }
+}
+
+await main();

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type CertificateAuthority,
+  EntraEmulator,
+  PostgresTokenGate,
+  startPostgres,
+} from '@mcp-auth-kit/testing';
+import pg from 'pg';
+import { parseExampleConfig } from './exampleConfig.js';
+import { type RunningExampleServer, startExampleServer } from './startExampleServer.js';
+
+export interface DevEnvironment {
+  readonly mcpUrl: string;
+  readonly tokens: { readonly alice: string; readonly bob: string };
+  readonly server: RunningExampleServer;
+  readonly emulator: EntraEmulator;
+  stop(): Promise<void>;
+}
+
+const SAMPLE_DATA = `
+CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, item text NOT NULL, qty int NOT NULL DEFAULT 1);
+INSERT INTO orders VALUES (1, 'Contoso', 'widget', 3), (2, 'Fabrikam', 'gadget', 1), (3, 'Northwind', 'gizmo', 7);
+CREATE TABLE alice_notes (id int PRIMARY KEY, note text NOT NULL);
+INSERT INTO alice_notes VALUES (1, 'only alice can read this');
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO "alice@contoso.com", "bob@contoso.com";
+GRANT SELECT ON orders TO "alice@contoso.com", "bob@contoso.com";
+GRANT SELECT ON alice_notes TO "alice@contoso.com";
+`;
+
+/**
+ * The zero-setup demo: the emulator, an embedded PostgreSQL (database `demo` on server `local`)
+ * behind the Entra token gate, users alice and bob with different grants, and the example server
+ * in JwtObo mode. The process must trust `ca` (NODE_EXTRA_CA_CERTS) before it starts.
+ */
+export async function startDevEnvironment(options: {
+  ca: CertificateAuthority;
+  port?: number;
+  host?: string;
+}): Promise<DevEnvironment> {
+  const emulator = await EntraEmulator.start({ ca: options.ca });
+  const cleanups: Array<() => Promise<void>> = [() => emulator.stop()];
+  try {
+    const secret = randomBytes(24).toString('base64url');
+    const api = emulator.registerApp({ displayName: 'mcp-auth-kit example', secret });
+    const alice = emulator.addUser({ userPrincipalName: 'alice@contoso.com', name: 'Alice' });
+    const bob = emulator.addUser({ userPrincipalName: 'bob@contoso.com', name: 'Bob' });
+
+    const postgres = await startPostgres();
+    cleanups.unshift(() => postgres.stop());
+    const gate = await PostgresTokenGate.start({ emulator, upstream: { socketPath: postgres.socketPath } });
+    cleanups.unshift(() => gate.stop());
+    const admin = async (sql: string, database = 'postgres') => {
+      const client = new pg.Client({
+        host: postgres.socketDir,
+        port: postgres.port,
+        user: postgres.superuser,
+        database,
+      });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin('CREATE DATABASE demo');
+    await admin('CREATE ROLE "alice@contoso.com" LOGIN; CREATE ROLE "bob@contoso.com" LOGIN');
+    await admin(SAMPLE_DATA, 'demo');
+
+    const config = parseExampleConfig({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: emulator.instance,
+          tenantId: emulator.tenantId,
+          clientId: api.clientId,
+          audience: api.clientId,
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+      mcpServer: { postgresServers: { local: { host: gate.host, port: gate.port } } },
+    });
+    const server = await startExampleServer({
+      config,
+      port: options.port ?? 3000,
+      host: options.host ?? '127.0.0.1',
+    });
+    cleanups.unshift(() => server.close());
+    const mint = (user: typeof alice) =>
+      emulator.mintUserToken({
+        user,
+        audience: api.clientId,
+        scopes: ['mcp.tools'],
+        lifetimeSeconds: 8 * 3600,
+      });
+    return {
+      mcpUrl: server.mcpUrl,
+      tokens: { alice: await mint(alice), bob: await mint(bob) },
+      server,
+      emulator,
+      async stop() {
+        for (const cleanup of cleanups) await cleanup().catch(() => {});
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import {
+  ConfigError,
+  type ConfigIssue,
+  parseJsonText,
+  parseServerConfig,
+  type ServerConfig,
+} from '@mcp-auth-kit/auth-core';
+import { z } from 'zod';
+
+/** The example's own section of appsettings.json (optional; the source document's files have none). */
+const mcpServerSchema = z.strictObject({
+  postgresServers: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).optional(),
+        tls: z.enum(['verify-full', 'disable']).optional(),
+      }),
+    )
+    .optional(),
+  managedIdentityRoleName: z.string().min(1).optional(),
+  toolPolicy: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        scopes: z.array(z.string().min(1)).optional(),
+        roles: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+});
+
+export type McpServerSection = z.infer<typeof mcpServerSchema>;
+
+export interface ExampleConfig {
+  readonly auth: ServerConfig;
+  readonly mcpServer: McpServerSection;
+}
+
+/** Validates the auth sections (auth-core) and the example's `mcpServer` section; one ConfigError for all problems. */
+export function parseExampleConfig(
+  input: unknown,
+  source?: string,
+  env?: Record<string, string | undefined>,
+): ExampleConfig {
+  const { mcpServer, ...rest } = (
+    typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}
+  ) as Record<string, unknown>;
+  const issues: ConfigIssue[] = [];
+  let auth: ServerConfig | undefined;
+  try {
+    auth = parseServerConfig(Array.isArray(input) ? input : rest, { source, env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
+  const section = mcpServerSchema.safeParse(mcpServer ?? {});
+  if (!section.success) {
+    for (const issue of section.error.issues) {
+      issues.push({ path: ['mcpServer', ...issue.path.map(String)].join('.'), message: issue.message });
+    }
+  }
+  if (issues.length > 0 || !auth || !section.success)
+    throw new ConfigError('config_invalid', issues, { source });
+  return { auth, mcpServer: section.data };
+}
+
+/** Reads and validates an example config file. */
+export async function loadExampleConfig(path: string): Promise<ExampleConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      'config_file_unreadable',
+      [{ path: '', message: `cannot read file (${(cause as NodeJS.ErrnoException).code ?? 'error'})` }],
+      {
+        source: basename(path),
+        cause,
+      },
+    );
+  }
+  return parseExampleConfig(parseJsonText(text, basename(path)), basename(path));
+}

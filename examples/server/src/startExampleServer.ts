@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AuthContextAccessor,
+  ConfigError,
+  defaultAuthContextAccessor,
+  type ITokenCredentialProvider,
+  isLoopbackHost,
+} from '@mcp-auth-kit/auth-core';
+import {
+  createAuthMiddleware,
+  createInboundSetupFactory,
+  createProtectedResourceMetadataHandler,
+  createToolPolicyMiddleware,
+  type NodeMiddleware,
+} from '@mcp-auth-kit/inbound-jwt';
+import {
+  createCredentialProviderFactory,
+  JwtOboCredentialProvider,
+  type OutboundLogger,
+} from '@mcp-auth-kit/outbound-credentials';
+import {
+  createPostgresTools,
+  type PostgresServerEntry,
+  type PostgresTools,
+} from '@mcp-auth-kit/postgres-tools';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { ExampleConfig } from './exampleConfig.js';
+import { registerWhoami } from './whoami.js';
+
+export interface ExampleServerOptions {
+  readonly config: ExampleConfig;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 3000; 0 picks a free port. */
+  readonly port?: number;
+  /** Plain HTTP on a non-loopback address (TLS terminated by the host's ingress). */
+  readonly enableInsecureTransports?: boolean;
+  /** Inbound `None` on a non-loopback address: anyone who can reach the port is served. */
+  readonly dangerouslyAllowUnauthenticatedRemote?: boolean;
+  /** Streamable HTTP with sessions (each bound to its caller); default stateless (any replica serves any request). */
+  readonly stateful?: boolean;
+  /** This server's public MCP URL, when behind an ingress. */
+  readonly resourceUrl?: string;
+  readonly trustForwardedHeaders?: boolean;
+  readonly logger?: OutboundLogger;
+  /** Extra allow-listed Postgres servers (merged over the config's). */
+  readonly postgresServers?: Readonly<Record<string, PostgresServerEntry>>;
+}
+
+export interface RunningExampleServer {
+  readonly url: string;
+  readonly mcpUrl: string;
+  readonly tools: PostgresTools;
+  readonly credentialProvider: ITokenCredentialProvider;
+  /** Stops accepting, lets in-flight requests finish, closes pools. */
+  close(): Promise<void>;
+}
+
+/** Refuses the dangerous combinations before anything listens. */
+function checkExposure(options: ExampleServerOptions, host: string): void {
+  if (isLoopbackHost(host)) return;
+  const issues = [];
+  if (!options.enableInsecureTransports) {
+    issues.push({
+      path: '--host',
+      message: `plain HTTP on ${host} is refused: terminate TLS at your ingress and pass --enable-insecure-transports`,
+    });
+  }
+  if (
+    options.config.auth.inboundAuthentication.type === 'None' &&
+    !options.dangerouslyAllowUnauthenticatedRemote
+  ) {
+    issues.push({
+      path: 'inboundAuthentication.type',
+      message: `None on ${host} would serve anyone who can reach it; pass --dangerously-allow-unauthenticated-remote to do so anyway`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError('config_invalid', issues);
+}
+
+/** Starts the example MCP server: `/mcp` (Streamable HTTP), protected-resource metadata, `/health`. */
+export async function startExampleServer(options: ExampleServerOptions): Promise<RunningExampleServer> {
+  const host = options.host ?? '127.0.0.1';
+  checkExposure(options, host);
+  const { auth, mcpServer } = options.config;
+  const accessor: AuthContextAccessor = defaultAuthContextAccessor;
+  const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.error(m) };
+
+  const inbound = createInboundSetupFactory().create(
+    auth.inboundAuthentication.type,
+    auth.inboundAuthentication,
+    {
+      accessor,
+      ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
+    },
+  );
+  const credentialProvider = createCredentialProviderFactory().create(
+    auth.outboundAuthentication.type,
+    auth,
+    { accessor, logger },
+  );
+  if (credentialProvider instanceof JwtOboCredentialProvider) await credentialProvider.ready();
+
+  const servers: Record<string, PostgresServerEntry> = {
+    ...mcpServer.postgresServers,
+    ...options.postgresServers,
+  };
+  const tools = createPostgresTools({
+    credentialProvider,
+    servers,
+    accessor,
+    managedIdentityRoleName: mcpServer.managedIdentityRoleName ?? 'managed-identity',
+  });
+
+  const urlOptions = {
+    ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
+    trustForwardedHeaders: options.trustForwardedHeaders ?? false,
+  };
+  const authMiddleware = createAuthMiddleware(inbound, { ...urlOptions, accessor });
+  const policy = createToolPolicyMiddleware(mcpServer.toolPolicy ?? {}, { ...urlOptions, accessor });
+  const azureAd = auth.inboundAuthentication.azureAd;
+  const metadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urlOptions }) : () => false;
+
+  const newMcpServer = () => {
+    const mcp = new McpServer({ name: 'mcp-auth-kit-example', version: '0.1.0' });
+    tools.register(mcp);
+    registerWhoami(mcp, credentialProvider, accessor);
+    return mcp;
+  };
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; owner: string }>();
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const handleMcp = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
+    const owner = accessor.current()?.principal.objectId ?? 'anonymous';
+    if (!options.stateful) {
+      const mcp = newMcpServer();
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      res.on('close', () => {
+        transport.close().catch(() => {});
+        mcp.close().catch(() => {});
+      });
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+      return;
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      // A session belongs to the caller who opened it: another caller gets "not found", not the session.
+      if (!session || session.owner !== owner) {
+        sendJson(res, 404, {
+          jsonrpc: '2.0',
+          error: { code: -32001, message: 'Session not found' },
+          id: null,
+        });
+        return;
+      }
+      await session.transport.handleRequest(req, res, req.body);
+      return;
+    }
+    const mcp = newMcpServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, owner });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  };
+
+  const chain = (
+    middlewares: NodeMiddleware[],
+    req: IncomingMessage,
+    res: ServerResponse,
+    last: () => Promise<void>,
+  ) => {
+    const step = (i: number) => {
+      if (i === middlewares.length) {
+        last().catch(() => {
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+          else res.destroy();
+        });
+        return;
+      }
+      middlewares[i]!(req, res, (error?: unknown) => {
+        if (error) {
+          if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request' });
+          return;
+        }
+        step(i + 1);
+      });
+    };
+    step(0);
+  };
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') {
+      sendJson(res, req.method === 'GET' ? 200 : 405, { status: 'ok' });
+      return;
+    }
+    if (metadata(req, res)) return;
+    if (path !== '/mcp') {
+      sendJson(res, 404, { error: 'not_found' });
+      return;
+    }
+    chain([authMiddleware, policy], req, res, () => handleMcp(req, res));
+  });
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 20_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    mcpUrl: `${url}/mcp`,
+    tools,
+    credentialProvider,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (inFlight > 0) await new Promise<void>((r) => (idle = r));
+        server.closeAllConnections();
+        await stopped;
+        await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
+        await tools.close();
+        await credentialProvider.close?.();
+        await inbound.close?.();
+      })();
+      return closing;
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
