@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type CertificateAuthority,
-  EntraEmulator,
-  PostgresTokenGate,
-  startPostgres,
-} from '@mcp-auth-kit/testing';
-import pg from 'pg';
+import { type CertificateAuthority, EntraEmulator, startTokenGatedPostgres } from '@mcp-auth-kit/testing';
 import { parseExampleConfig } from './exampleConfig.js';
 import { type RunningExampleServer, startExampleServer } from './startExampleServer.js';
 
@@ -46,24 +40,9 @@ export async function startDevEnvironment(options: {
     const alice = emulator.addUser({ userPrincipalName: 'alice@contoso.com', name: 'Alice' });
     const bob = emulator.addUser({ userPrincipalName: 'bob@contoso.com', name: 'Bob' });
 
-    const postgres = await startPostgres();
-    cleanups.unshift(() => postgres.stop());
-    const gate = await PostgresTokenGate.start({ emulator, upstream: { socketPath: postgres.socketPath } });
-    cleanups.unshift(() => gate.stop());
-    const admin = async (sql: string, database = 'postgres') => {
-      const client = new pg.Client({
-        host: postgres.socketDir,
-        port: postgres.port,
-        user: postgres.superuser,
-        database,
-      });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
+    const db = await startTokenGatedPostgres(emulator);
+    cleanups.unshift(() => db.stop());
+    const { gate, admin } = db;
     await admin('CREATE DATABASE demo');
     await admin('CREATE ROLE "alice@contoso.com" LOGIN; CREATE ROLE "bob@contoso.com" LOGIN');
     await admin(SAMPLE_DATA, 'demo');

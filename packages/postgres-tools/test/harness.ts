@@ -12,15 +12,15 @@ import {
   type EmulatedApp,
   type EmulatedUser,
   EntraEmulator,
-  PostgresTokenGate,
-  startPostgres,
+  type PostgresTokenGate,
+  startTokenGatedPostgres,
   type TestPostgres,
 } from '@mcp-auth-kit/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface Stack {
   emulator: EntraEmulator;
@@ -40,26 +40,12 @@ export interface Stack {
 /** Emulator + real PostgreSQL behind the token gate + an MCP server (stateless Streamable HTTP) with JwtObo and the tool pack. */
 export async function startStack(options: Partial<PostgresToolsOptions> = {}): Promise<Stack> {
   const emulator = await EntraEmulator.start();
-  const postgres = await startPostgres();
-  const gate = await PostgresTokenGate.start({ emulator, upstream: { socketPath: postgres.socketPath } });
+  const db = await startTokenGatedPostgres(emulator);
+  const { postgres, gate, admin } = db;
   const api = emulator.registerApp({ secret: 'stack-secret' });
   const alice = emulator.addUser({ userPrincipalName: 'alice@contoso.com' });
   const bob = emulator.addUser({ userPrincipalName: 'bob@contoso.com' });
 
-  const admin = async (sql: string, database = 'postgres') => {
-    const c = new pg.Client({
-      host: postgres.socketDir,
-      port: postgres.port,
-      user: postgres.superuser,
-      database,
-    });
-    await c.connect();
-    try {
-      return await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
   await admin('CREATE DATABASE demo');
   await admin(
     `CREATE ROLE "alice@contoso.com" LOGIN; CREATE ROLE "bob@contoso.com" LOGIN; CREATE ROLE "system-assigned-identity" LOGIN`,
@@ -143,8 +129,7 @@ export async function startStack(options: Partial<PostgresToolsOptions> = {}): P
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await tools.close();
-      await gate.stop();
-      await postgres.stop();
+      await db.stop();
       await emulator.stop();
     },
   };

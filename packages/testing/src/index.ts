@@ -14,5 +14,7 @@ export {
 } from './pki.js';
 export type { TestPostgres } from './startPostgres.js';
 export { startPostgres } from './startPostgres.js';
+export type { TokenGatedPostgres } from './startTokenGatedPostgres.js';
+export { startTokenGatedPostgres } from './startTokenGatedPostgres.js';
 export type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from './types.js';
 export { CA_DIR_ENV } from './vitestGlobalSetup.js';
