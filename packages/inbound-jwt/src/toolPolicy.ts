@@ -91,7 +91,9 @@ export function createToolPolicyMiddleware(
     readJsonBody(req, limit).then(
       (result) => {
         if (!result.ok) {
-          res.writeHead(result.status, { 'content-type': 'application/json' });
+          // Drain what the client is still sending so it can read the answer, then close.
+          req.resume();
+          res.writeHead(result.status, { 'content-type': 'application/json', connection: 'close' });
           res.end(
             JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: result.message }, id: null }),
           );
