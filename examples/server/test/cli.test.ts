@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+const seed = fileURLToPath(
+  new URL('../../../packages/auth-core/test/fixtures/appsettings.obo.json', import.meta.url),
+);
+
+function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  return line;
+}
+
+describe('mcp-auth-example start', () => {
+  it('exits non-zero with the ConfigError listing for a bad config file', async () => {
+    const path = join(dir, 'bad.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        inboundAuthentication: {
+          type: 'JwtBearerScheme',
+          azureAd: { instance: 'https://login.microsoftonline.com/', tenantID: 'x' },
+        },
+        outboundAuthentication: {
+          type: 'JwtObo',
+          clientCredential: { kind: 'ClientSecret', secret: 'hunter2-secret' },
+        },
+      }),
+    );
+    const { child, stderr } = run(['start', '--config', path]);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(stderr()).toContain('Invalid configuration in bad.json');
+    expect(stderr()).toContain(
+      'inboundAuthentication.azureAd.tenantID: unknown key (did you mean "tenantId"?)',
+    );
+    expect(stderr()).not.toContain('hunter2-secret');
+  });
+
+  it('refuses plain HTTP and unauthenticated inbound on a non-loopback host without the flags', async () => {
+    const path = join(dir, 'none.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        inboundAuthentication: { type: 'None' },
+        outboundAuthentication: { type: 'ManagedIdentity' },
+      }),
+    );
+    const { child, stderr } = run(['start', '--config', path, '--host', '0.0.0.0', '--port', '0']);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(stderr()).toContain('--enable-insecure-transports');
+    expect(stderr()).toContain('--dangerously-allow-unauthenticated-remote');
+  });
+
+  it('starts with a source-document appsettings.json, prints one JSON line, serves /health, and exits 0 on SIGTERM', async () => {
+    const { child } = run(['start', '--config', seed, '--port', '0', '--json']);
+    const line = await firstLine(child);
+    const { mcpUrl } = JSON.parse(line) as { mcpUrl: string };
+    expect(mcpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const health = await fetch(mcpUrl.replace('/mcp', '/health'));
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const challenge = (await fetch(mcpUrl, { method: 'POST' })).headers.get('www-authenticate');
+    expect(challenge).toContain('resource_metadata=');
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+});
+
+describe('mcp-auth-example dev', () => {
+  it('prints the MCP URL and tokens for alice and bob as one JSON line, serves them, and stops cleanly', async () => {
+    const { child } = run(['dev', '--json', '--port', '0']);
+    const { mcpUrl, tokens } = JSON.parse(await firstLine(child)) as {
+      mcpUrl: string;
+      tokens: { alice: string; bob: string };
+    };
+    const client = new Client({ name: 'cli-test', version: '0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${tokens.bob}` } },
+      }),
+    );
+    const result = (await client.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+    })) as { structuredContent: { rows: unknown[] } };
+    expect(result.structuredContent.rows).toEqual([{ u: 'bob@contoso.com' }]);
+    await client.close();
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  }, 60_000);
+});
