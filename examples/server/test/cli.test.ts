@@ -106,7 +106,7 @@ describe('mcp-auth-example dev', () => {
     const result = (await client.callTool({
       name: 'postgres_database_query',
       arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
-    })) as { structuredContent: { rows: unknown[] } };
+    })) as unknown as { structuredContent: { rows: unknown[] } };
     expect(result.structuredContent.rows).toEqual([{ u: 'bob@contoso.com' }]);
     await client.close();
     child.kill('SIGTERM');

@@ -25,7 +25,7 @@ describe('ManagedIdentity', () => {
         { u: 'system-assigned-identity' },
       ]);
     }
-    const who = (await bob.callTool({ name: 'whoami', arguments: {} })) as {
+    const who = (await bob.callTool({ name: 'whoami', arguments: {} })) as unknown as {
       structuredContent: { outbound: { identity: string } };
     };
     expect(who.structuredContent.outbound.identity).toBe('managed identity (system-assigned)');

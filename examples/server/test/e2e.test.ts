@@ -68,7 +68,7 @@ describe('JwtObo with a client secret', () => {
     expect(
       (await query(bob, 'SELECT current_user AS u FROM orders LIMIT 1')).structuredContent?.rows,
     ).toEqual([{ u: 'bob@contoso.com' }]);
-    const who = (await alice.callTool({ name: 'whoami', arguments: {} })) as {
+    const who = (await alice.callTool({ name: 'whoami', arguments: {} })) as unknown as {
       structuredContent: {
         caller: { userPrincipalName: string; scopes: string[] };
         outbound: { type: string; identity: string };
