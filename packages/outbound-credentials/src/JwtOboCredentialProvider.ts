@@ -65,6 +65,11 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     this.#credential = resolveAppCredential(options.clientCredential, options.managedIdentity);
   }
 
+  /** How many On-Behalf-Of tokens the in-memory cache holds. */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
   /** Loads the app credential now (reads Key Vault), so a bad credential fails at start-up, not on the first call. */
   async ready(): Promise<void> {
     await this.#client();
