@@ -17,13 +17,21 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
 const emulator = await EntraEmulator.start();
 const app = emulator.registerApp();
 const user = emulator.addUser({ userPrincipalName: 'load@contoso.com' });
-const token = await emulator.mintUserToken({ user, audience: app.clientId, scopes: ['mcp.tools'], lifetimeSeconds: 7200 });
+const token = await emulator.mintUserToken({
+  user,
+  audience: app.clientId,
+  scopes: ['mcp.tools'],
+  lifetimeSeconds: 7200,
+});
 const duration = smoke ? 1 : 10;
 const repeats = smoke ? 1 : 3;
 
 const configs = {
   JwtBearerScheme: {
-    inboundAuthentication: { type: 'JwtBearerScheme', azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: app.clientId } },
+    inboundAuthentication: {
+      type: 'JwtBearerScheme',
+      azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: app.clientId },
+    },
     outboundAuthentication: { type: 'Default' },
   },
   None: { inboundAuthentication: { type: 'None' }, outboundAuthentication: { type: 'Default' } },
@@ -32,9 +40,13 @@ const configs = {
 async function startServer(inbound, stateful) {
   const path = join(dir, `${inbound}.json`);
   writeFileSync(path, JSON.stringify(configs[inbound]));
-  const child = spawn(process.execPath, [cli, 'start', '--config', path, '--port', '0', '--json', ...(stateful ? ['--stateful'] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'start', '--config', path, '--port', '0', '--json', ...(stateful ? ['--stateful'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   return { child, mcpUrl: JSON.parse(line).mcpUrl };
 }
@@ -49,28 +61,69 @@ async function openSession(mcpUrl, auth) {
   const init = await fetch(mcpUrl, {
     method: 'POST',
     headers: headers(auth),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1' },
+      },
+    }),
   });
   const sessionId = init.headers.get('mcp-session-id');
   await init.text();
-  await (await fetch(mcpUrl, { method: 'POST', headers: { ...headers(auth), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await fetch(mcpUrl, {
+      method: 'POST',
+      headers: { ...headers(auth), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    })
+  ).text();
   return sessionId;
 }
 
-const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+const body = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'whoami', arguments: {} },
+});
 const results = {};
 for (const stateful of [false, true]) {
   for (const inbound of ['JwtBearerScheme', 'None']) {
     const { child, mcpUrl } = await startServer(inbound, stateful);
     const auth = inbound === 'JwtBearerScheme';
-    const extra = stateful ? { 'mcp-session-id': await openSession(mcpUrl, auth), 'mcp-protocol-version': '2025-06-18' } : {};
+    const extra = stateful
+      ? { 'mcp-session-id': await openSession(mcpUrl, auth), 'mcp-protocol-version': '2025-06-18' }
+      : {};
     const runs = [];
     for (let r = 0; r < repeats; r++) {
-      const result = await autocannon({ url: mcpUrl, method: 'POST', headers: { ...headers(auth), ...extra }, body, connections: 10, duration });
-      runs.push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors });
+      const result = await autocannon({
+        url: mcpUrl,
+        method: 'POST',
+        headers: { ...headers(auth), ...extra },
+        body,
+        connections: 10,
+        duration,
+      });
+      runs.push({
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors,
+      });
     }
     runs.sort((a, b) => a.rps - b.rps);
-    results[`${stateful ? 'stateful' : 'stateless'}/${inbound}`] = { median: runs[Math.floor(runs.length / 2)], min: runs[0].rps, max: runs.at(-1).rps, repeats, duration };
+    results[`${stateful ? 'stateful' : 'stateless'}/${inbound}`] = {
+      median: runs[Math.floor(runs.length / 2)],
+      min: runs[0].rps,
+      max: runs.at(-1).rps,
+      repeats,
+      duration,
+    };
     child.kill('SIGTERM');
     await once(child, 'exit');
   }

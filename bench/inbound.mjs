@@ -15,13 +15,21 @@ import { measure, report, smoke } from './lib.mjs';
 const APP = '85a0b190-f927-4e27-b286-cd301d965e4a';
 const emulator = await EntraEmulator.start();
 const user = emulator.addUser({ userPrincipalName: 'bench@contoso.com' });
-const token = await emulator.mintUserToken({ user, audience: APP, scopes: ['mcp.tools'], lifetimeSeconds: 7200 });
+const token = await emulator.mintUserToken({
+  user,
+  audience: APP,
+  scopes: ['mcp.tools'],
+  lifetimeSeconds: 7200,
+});
 const issuer = emulator.issuerV2();
 const jwk = emulator.jwks().keys.find((k) => k.kid === emulator.currentKeyId);
 const keyObject = createPublicKey({ key: jwk, format: 'jwk' });
 const pem = keyObject.export({ type: 'spki', format: 'pem' }).toString();
 const azureAd = parseServerConfig({
-  inboundAuthentication: { type: 'JwtBearerScheme', azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: APP } },
+  inboundAuthentication: {
+    type: 'JwtBearerScheme',
+    azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: APP },
+  },
   outboundAuthentication: { type: 'Default' },
 }).inboundAuthentication.azureAd;
 
@@ -36,7 +44,10 @@ const uncached = new JwtBearerValidator(azureAd, { cacheMaxEntries: 0 });
 await uncached.validate(token);
 results.oursFirstSeen = await measure(() => uncached.validate(token), { iterations });
 
-results.jose = await measure(() => jwtVerify(token, keyObject, { issuer, audience: APP, algorithms: ['RS256'] }), { iterations });
+results.jose = await measure(
+  () => jwtVerify(token, keyObject, { issuer, audience: APP, algorithms: ['RS256'] }),
+  { iterations },
+);
 
 const jwksUri = `${emulator.authority()}/discovery/v2.0/keys`;
 const jwksClient = jwksRsa({ jwksUri, cache: true });
@@ -49,8 +60,20 @@ results.jsonwebtoken = await measure(
   { iterations },
 );
 
-const fastCached = createVerifier({ key: pem, algorithms: ['RS256'], allowedAud: APP, allowedIss: issuer, cache: true });
-const fastUncached = createVerifier({ key: pem, algorithms: ['RS256'], allowedAud: APP, allowedIss: issuer, cache: false });
+const fastCached = createVerifier({
+  key: pem,
+  algorithms: ['RS256'],
+  allowedAud: APP,
+  allowedIss: issuer,
+  cache: true,
+});
+const fastUncached = createVerifier({
+  key: pem,
+  algorithms: ['RS256'],
+  allowedAud: APP,
+  allowedIss: issuer,
+  cache: false,
+});
 results.fastJwtCached = await measure(() => fastCached(token), { iterations: iterations * 4 });
 results.fastJwtUncached = await measure(() => fastUncached(token), { iterations });
 
@@ -59,29 +82,59 @@ const middleware = requireBearerAuth({
   verifier: {
     async verifyAccessToken(t) {
       const { payload } = await jwtVerify(t, remote, { issuer, audience: APP, algorithms: ['RS256'] });
-      return { token: t, clientId: String(payload.azp), scopes: String(payload.scp).split(' '), expiresAt: payload.exp };
+      return {
+        token: t,
+        clientId: String(payload.azp),
+        scopes: String(payload.scp).split(' '),
+        expiresAt: payload.exp,
+      };
     },
   },
 });
 const req = { headers: { authorization: `Bearer ${token}` } };
-const res = { set() {}, status() { return this; }, json() { throw new Error('refused'); } };
-results.mcpSdkRequireBearerAuth = await measure(() => new Promise((resolve) => middleware(req, res, resolve)), { iterations });
+const res = {
+  set() {},
+  status() {
+    return this;
+  },
+  json() {
+    throw new Error('refused');
+  },
+};
+results.mcpSdkRequireBearerAuth = await measure(
+  () => new Promise((resolve) => middleware(req, res, resolve)),
+  { iterations },
+);
 
 const [h, p, s] = token.split('.');
 const data = Buffer.from(`${h}.${p}`);
 const signature = Buffer.from(s, 'base64url');
-results.rawCryptoVerify = await measure(() => cryptoVerify('sha256', data, keyObject, signature), { iterations });
+results.rawCryptoVerify = await measure(() => cryptoVerify('sha256', data, keyObject, signature), {
+  iterations,
+});
 
 // Memory of cached entries: distinct tokens (signed with the emulator's key), cache large enough.
 const entries = smoke ? 300 : 20_000;
 const tokens = [];
 for (let i = 0; i < entries; i++) {
   tokens.push(
-    emulator.signRaw({}, {
-      aud: APP, iss: issuer, tid: emulator.tenantId, oid: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
-      sub: `s${i}`, scp: 'mcp.tools', ver: '2.0', preferred_username: `user${i}@contoso.com`, name: `User ${i}`,
-      azp: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 7200,
-    }),
+    emulator.signRaw(
+      {},
+      {
+        aud: APP,
+        iss: issuer,
+        tid: emulator.tenantId,
+        oid: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+        sub: `s${i}`,
+        scp: 'mcp.tools',
+        ver: '2.0',
+        preferred_username: `user${i}@contoso.com`,
+        name: `User ${i}`,
+        azp: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 7200,
+      },
+    ),
   );
 }
 const big = new JwtBearerValidator(azureAd, { cacheMaxEntries: 200_000 });

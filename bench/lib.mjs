@@ -5,7 +5,10 @@ import { performance } from 'node:perf_hooks';
 export const smoke = process.argv.includes('--smoke');
 
 /** Runs `fn` `iterations` times per repeat, `repeats` times; returns ops/s median, min and max. */
-export async function measure(fn, { iterations, repeats = smoke ? 2 : 7, warmup = Math.min(200, iterations) }) {
+export async function measure(
+  fn,
+  { iterations, repeats = smoke ? 2 : 7, warmup = Math.min(200, iterations) },
+) {
   for (let i = 0; i < warmup; i++) await fn(i);
   const rates = [];
   for (let r = 0; r < repeats; r++) {
@@ -15,7 +18,13 @@ export async function measure(fn, { iterations, repeats = smoke ? 2 : 7, warmup 
     rates.push(iterations / seconds);
   }
   rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)], min: rates[0], max: rates.at(-1), repeats, iterations };
+  return {
+    median: rates[Math.floor(rates.length / 2)],
+    min: rates[0],
+    max: rates.at(-1),
+    repeats,
+    iterations,
+  };
 }
 
 /** Median and p99 of a list of latencies in ms. */
@@ -26,7 +35,9 @@ export function percentiles(values) {
 }
 
 export const fmt = (n, digits = 0) =>
-  n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === undefined || Number.isNaN(n)
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Prints the result of one benchmark as the single JSON line the runner collects. */
 export function report(result) {

@@ -10,7 +10,10 @@ const CALLERS = smoke ? 300 : 10_000;
 const emulator = await EntraEmulator.start();
 const api = emulator.registerApp({ secret: 's' });
 const config = parseServerConfig({
-  inboundAuthentication: { type: 'JwtBearerScheme', azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId } },
+  inboundAuthentication: {
+    type: 'JwtBearerScheme',
+    azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+  },
   outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret: 's' } },
 });
 const contexts = [];
@@ -24,7 +27,10 @@ const mib = (n) => n / 1024 / 1024;
 async function fill(limit) {
   global.gc?.();
   const before = process.memoryUsage();
-  const provider = createCredentialProviderFactory().create('JwtObo', config, { cacheMaxEntries: limit, logger: { info() {}, warn() {} } });
+  const provider = createCredentialProviderFactory().create('JwtObo', config, {
+    cacheMaxEntries: limit,
+    logger: { info() {}, warn() {} },
+  });
   const queue = [...contexts];
   await Promise.all(
     Array.from({ length: 20 }, async () => {

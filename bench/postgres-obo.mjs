@@ -2,7 +2,11 @@
 // (user, scope), cold vs warm call latency. 4. Postgres tools: query tool vs bare pg on a warm
 // pool; connections and token fetches per caller; pools bounded by maxPools.
 import { performance } from 'node:perf_hooks';
-import { defaultAuthContextAccessor, createRequestAuthContext, parseServerConfig } from '@mcp-auth-kit/auth-core';
+import {
+  createRequestAuthContext,
+  defaultAuthContextAccessor,
+  parseServerConfig,
+} from '@mcp-auth-kit/auth-core';
 import { parseExampleConfig, startExampleServer } from '@mcp-auth-kit/example-server';
 import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credentials';
 import { createPostgresTools } from '@mcp-auth-kit/postgres-tools';
@@ -25,23 +29,36 @@ const db = await startTokenGatedPostgres(emulator);
 const secret = 'bench-secret';
 const api = emulator.registerApp({ secret });
 await db.admin('CREATE DATABASE demo');
-await db.admin('CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 1000) g;', 'demo');
+await db.admin(
+  'CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 1000) g;',
+  'demo',
+);
 const users = [];
 for (let i = 0; i < USERS; i++) {
   const u = emulator.addUser({ userPrincipalName: `user${i}@contoso.com` });
   users.push(u);
-  await db.admin(`CREATE ROLE "user${i}@contoso.com" LOGIN; GRANT SELECT ON t TO "user${i}@contoso.com";`, 'demo');
+  await db.admin(
+    `CREATE ROLE "user${i}@contoso.com" LOGIN; GRANT SELECT ON t TO "user${i}@contoso.com";`,
+    'demo',
+  );
 }
 const authSections = {
-  inboundAuthentication: { type: 'JwtBearerScheme', azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId } },
+  inboundAuthentication: {
+    type: 'JwtBearerScheme',
+    azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+  },
   outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
 };
 const server = await startExampleServer({
-  config: parseExampleConfig({ ...authSections, mcpServer: { postgresServers: { local: { host: db.gate.host, port: db.gate.port } } } }),
+  config: parseExampleConfig({
+    ...authSections,
+    mcpServer: { postgresServers: { local: { host: db.gate.host, port: db.gate.port } } },
+  }),
   port: 0,
   logger: { info() {}, warn() {} },
 });
-const tokenFor = (u) => emulator.mintUserToken({ user: u, audience: api.clientId, scopes: ['mcp.tools'], lifetimeSeconds: 7200 });
+const tokenFor = (u) =>
+  emulator.mintUserToken({ user: u, audience: api.clientId, scopes: ['mcp.tools'], lifetimeSeconds: 7200 });
 
 // 50 users x 100 calls through the server, 10 users at a time.
 const cold = [];
@@ -51,10 +68,17 @@ const queue = [...users];
 async function worker() {
   for (let u = queue.shift(); u; u = queue.shift()) {
     const client = new Client({ name: 'bench', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${await tokenFor(u)}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${await tokenFor(u)}` } },
+      }),
+    );
     for (let c = 0; c < CALLS; c++) {
       const start = performance.now();
-      const r = await client.callTool({ name: 'postgres_database_query', arguments: { server: 'local', database: 'demo', query: QUERY } });
+      const r = await client.callTool({
+        name: 'postgres_database_query',
+        arguments: { server: 'local', database: 'demo', query: QUERY },
+      });
       (c === 0 ? cold : warm).push(performance.now() - start);
       if (r.isError) throw new Error(`tool error: ${r.content[0].text}`);
       maxOpenPools = Math.max(maxOpenPools, server.tools.stats().openPools);
@@ -64,20 +88,43 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.min(10, USERS) }, worker));
 
-const oboPerUser = users.map((u) => emulator.countRequests({ grant: 'on_behalf_of', objectId: u.objectId, scope: 'https://ossrdbms-aad.database.windows.net/.default' }));
+const oboPerUser = users.map((u) =>
+  emulator.countRequests({
+    grant: 'on_behalf_of',
+    objectId: u.objectId,
+    scope: 'https://ossrdbms-aad.database.windows.net/.default',
+  }),
+);
 const loginsPerUser = users.map((u) => db.gate.logins.filter((l) => l.role === u.userPrincipalName).length);
 const stats = server.tools.stats();
 
 // Query tool vs bare pg on a warm pool, same query, same user, same gate.
 const u0 = users[0];
-const dbToken = await emulator.mintUserToken({ user: u0, audience: POSTGRES_AAD_AUDIENCE, version: '1.0', lifetimeSeconds: 7200 });
-const bare = new pg.Pool({ host: db.gate.host, port: db.gate.port, user: u0.userPrincipalName, password: dbToken, database: 'demo', max: 1 });
+const dbToken = await emulator.mintUserToken({
+  user: u0,
+  audience: POSTGRES_AAD_AUDIENCE,
+  version: '1.0',
+  lifetimeSeconds: 7200,
+});
+const bare = new pg.Pool({
+  host: db.gate.host,
+  port: db.gate.port,
+  user: u0.userPrincipalName,
+  password: dbToken,
+  database: 'demo',
+  max: 1,
+});
 const iterations = smoke ? 100 : 2000;
 const barePg = await measure(() => bare.query(QUERY), { iterations });
 
 const config = parseServerConfig(authSections);
-const provider = createCredentialProviderFactory().create('JwtObo', config, { logger: { info() {}, warn() {} } });
-const tools = createPostgresTools({ credentialProvider: provider, servers: { local: { host: db.gate.host, port: db.gate.port } } });
+const provider = createCredentialProviderFactory().create('JwtObo', config, {
+  logger: { info() {}, warn() {} },
+});
+const tools = createPostgresTools({
+  credentialProvider: provider,
+  servers: { local: { host: db.gate.host, port: db.gate.port } },
+});
 const mcp = new McpServer({ name: 'bench', version: '1' });
 tools.register(mcp);
 const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -87,7 +134,12 @@ await inMemory.connect(clientSide);
 const assertion = await tokenFor(u0);
 const ctx = createRequestAuthContext(assertion, decodeJwt(assertion));
 const callInMemory = () =>
-  defaultAuthContextAccessor.run(ctx, () => inMemory.callTool({ name: 'postgres_database_query', arguments: { server: 'local', database: 'demo', query: QUERY } }));
+  defaultAuthContextAccessor.run(ctx, () =>
+    inMemory.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: 'local', database: 'demo', query: QUERY },
+    }),
+  );
 const check = await callInMemory();
 if (check.isError) throw new Error(`in-memory tool error: ${check.content[0].text}`);
 const toolInProcess = await measure(callInMemory, { iterations });

@@ -16,12 +16,16 @@ const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath, MCP_AUTH_
 const results = {};
 for (const name of ['inbound', 'e2e', 'postgres-obo', 'memory']) {
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--expose-gc', join(here, `${name}.mjs`), ...(smoke ? ['--smoke'] : [])], {
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 20 * 60_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(here, `${name}.mjs`), ...(smoke ? ['--smoke'] : [])],
+    {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 20 * 60_000,
+    },
+  );
   const line = run.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (run.status !== 0 || !line) {
     process.stderr.write(run.stdout + run.stderr);
@@ -41,16 +45,51 @@ const targets = [];
 const target = (name, met, figure, reason) => targets.push({ name, met, figure, reason });
 
 const repeatedVsFast = inbound.oursRepeated.median / inbound.fastJwtCached.median;
-target('inbound: repeated token ≥ fast-jwt cached', repeatedVsFast >= 1, `${ratio(inbound.oursRepeated.median, inbound.fastJwtCached.median)}x`, 'the cache lookup is a SHA-256 of the token plus a Map hit');
+target(
+  'inbound: repeated token ≥ fast-jwt cached',
+  repeatedVsFast >= 1,
+  `${ratio(inbound.oursRepeated.median, inbound.fastJwtCached.median)}x`,
+  'the cache lookup is a SHA-256 of the token plus a Map hit',
+);
 const firstSeenCost = inbound.jose.median / inbound.oursFirstSeen.median;
-target('inbound: first-seen ≤ 1.1x bare jose (time)', firstSeenCost <= 1.1, `${firstSeenCost.toFixed(2)}x the time of jose`, 'header decode, claim checks and cache insertion on top of jwtVerify');
+target(
+  'inbound: first-seen ≤ 1.1x bare jose (time)',
+  firstSeenCost <= 1.1,
+  `${firstSeenCost.toFixed(2)}x the time of jose`,
+  'header decode, claim checks and cache insertion on top of jwtVerify',
+);
 const e2eRatio = (mode) => e2e[`${mode}/JwtBearerScheme`].median.rps / e2e[`${mode}/None`].median.rps;
-target('e2e stateless: authenticated ≥ 0.95x unauthenticated', e2eRatio('stateless') >= 0.95, `${e2eRatio('stateless').toFixed(2)}x`, 'verified-token cache hit per request');
-target('e2e stateful: authenticated ≥ 0.95x unauthenticated', e2eRatio('stateful') >= 0.95, `${e2eRatio('stateful').toFixed(2)}x`, 'verified-token cache hit per request; stateful requests are cheaper, so the fixed auth cost weighs more');
-target('OBO: identity-provider requests per (user, scope) = 1', pgo.oboRequestsPerUserScope.min === 1 && pgo.oboRequestsPerUserScope.max === 1, `${pgo.oboRequestsPerUserScope.min}–${pgo.oboRequestsPerUserScope.max}`, '');
+target(
+  'e2e stateless: authenticated ≥ 0.95x unauthenticated',
+  e2eRatio('stateless') >= 0.95,
+  `${e2eRatio('stateless').toFixed(2)}x`,
+  'verified-token cache hit per request',
+);
+target(
+  'e2e stateful: authenticated ≥ 0.95x unauthenticated',
+  e2eRatio('stateful') >= 0.95,
+  `${e2eRatio('stateful').toFixed(2)}x`,
+  'verified-token cache hit per request; stateful requests are cheaper, so the fixed auth cost weighs more',
+);
+target(
+  'OBO: identity-provider requests per (user, scope) = 1',
+  pgo.oboRequestsPerUserScope.min === 1 && pgo.oboRequestsPerUserScope.max === 1,
+  `${pgo.oboRequestsPerUserScope.min}–${pgo.oboRequestsPerUserScope.max}`,
+  '',
+);
 const toolRatio = pgo.barePg.median / pgo.toolInProcess.median;
-target('postgres: query tool ≤ 1.2x bare pg (time, warm pool)', toolRatio <= 1.2, `${toolRatio.toFixed(2)}x`, 'the read-only envelope costs round trips that bare pg does not make: BEGIN READ ONLY + set_config (1), cursor parse/bind/execute (1), cursor close (1), ROLLBACK (1), plus MCP request handling. Closing it needs pipelining the envelope and the statement in one write (a custom pg Submittable), which would keep the safety and cut three round trips.');
-target('postgres: one connection and one token request per caller for 100 calls', pgo.connectionsPerUser.max === 1 && pgo.oboRequestsPerUserScope.max === 1, `connections ${pgo.connectionsPerUser.min}–${pgo.connectionsPerUser.max}, token requests ${pgo.oboRequestsPerUserScope.max}`, '');
+target(
+  'postgres: query tool ≤ 1.2x bare pg (time, warm pool)',
+  toolRatio <= 1.2,
+  `${toolRatio.toFixed(2)}x`,
+  'the read-only envelope costs round trips that bare pg does not make: BEGIN READ ONLY + set_config (1), cursor parse/bind/execute (1), cursor close (1), ROLLBACK (1), plus MCP request handling. Closing it needs pipelining the envelope and the statement in one write (a custom pg Submittable), which would keep the safety and cut three round trips.',
+);
+target(
+  'postgres: one connection and one token request per caller for 100 calls',
+  pgo.connectionsPerUser.max === 1 && pgo.oboRequestsPerUserScope.max === 1,
+  `connections ${pgo.connectionsPerUser.min}–${pgo.connectionsPerUser.max}, token requests ${pgo.oboRequestsPerUserScope.max}`,
+  '',
+);
 
 const lines = [
   '# Benchmark results',
@@ -64,7 +103,9 @@ const lines = [
   '',
   '| target | met | figure | note |',
   '| --- | --- | --- | --- |',
-  ...targets.map((t) => `| ${t.name} | ${t.met ? 'yes' : '**no**'} | ${t.figure} | ${t.met ? '' : t.reason} |`),
+  ...targets.map(
+    (t) => `| ${t.name} | ${t.met ? 'yes' : '**no**'} | ${t.figure} | ${t.met ? '' : t.reason} |`,
+  ),
   '',
   '## 1. Inbound validation (same token, same key; ops/s)',
   '',
@@ -87,7 +128,10 @@ const lines = [
   '',
   '| transport / inbound | req/s | p50 ms | p99 ms | non-2xx |',
   '| --- | --- | --- | --- | --- |',
-  ...Object.entries(e2e).map(([k, r]) => `| ${k} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} |`),
+  ...Object.entries(e2e).map(
+    ([k, r]) =>
+      `| ${k} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} |`,
+  ),
   '',
   `Server in its own process (the CLI), load from the benchmark process, ${e2e['stateless/None'].repeats} runs of ${e2e['stateless/None'].duration} s each. Stateless mode builds an McpServer per request, which dominates its cost.`,
   '',
@@ -110,7 +154,10 @@ const lines = [
   '',
   '| cache limit | callers | cached | IdP requests | heap growth MiB | RSS MiB |',
   '| --- | --- | --- | --- | --- | --- |',
-  ...Object.values(mem).map((m) => `| ${fmt(m.limit)} | ${fmt(m.callers)} | ${fmt(m.cached)} | ${fmt(m.identityProviderRequests)} | ${fmt(m.heapDeltaMiB, 1)} | ${fmt(m.rssMiB, 0)} |`),
+  ...Object.values(mem).map(
+    (m) =>
+      `| ${fmt(m.limit)} | ${fmt(m.callers)} | ${fmt(m.cached)} | ${fmt(m.identityProviderRequests)} | ${fmt(m.heapDeltaMiB, 1)} | ${fmt(m.rssMiB, 0)} |`,
+  ),
   '',
   'The heap growth includes msal-node’s own token cache, which the provider clears each time its own cache has turned over.',
   '',

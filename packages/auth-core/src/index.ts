@@ -16,6 +16,7 @@ export type {
   JwtAlgorithm,
   OutboundAuthenticationConfig,
   ServerConfig,
+  TokenCacheConfig,
 } from './config/types.js';
 export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthContextAccessor.js';
 export type { McpAuthInfo } from './context/authInfo.js';

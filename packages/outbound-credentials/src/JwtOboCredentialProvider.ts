@@ -14,6 +14,7 @@ import { type MsalAppCredential, resolveAppCredential } from './appCredential.js
 import { OutboundCredentialError } from './errors.js';
 import { consoleWarnLogger, type OutboundLogger } from './logger.js';
 import { OboTokenCache } from './OboTokenCache.js';
+import type { DistributedTokenStore } from './RedisTokenStore.js';
 import { normaliseScopes } from './scopes.js';
 
 export interface JwtOboCredentialProviderOptions {
@@ -26,6 +27,8 @@ export interface JwtOboCredentialProviderOptions {
   readonly cacheMaxEntries?: number;
   /** msal-node's cache plugin (e.g. a distributed cache); the in-memory cache stays in front. */
   readonly cachePlugin?: ICachePlugin;
+  /** A token cache shared by replicas (e.g. RedisTokenStore), consulted after the in-memory cache. */
+  readonly distributedCache?: DistributedTokenStore;
   /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
 }
@@ -46,6 +49,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly #credential: MsalAppCredential | (() => Promise<MsalAppCredential>);
   readonly #cachePlugin: ICachePlugin | undefined;
   readonly #logger: OutboundLogger;
+  readonly #shared: DistributedTokenStore | undefined;
   #cca: Promise<ConfidentialClientApplication> | undefined;
   #acquisitionsSinceClear = 0;
   /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
@@ -62,6 +66,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     this.#maxEntries = options.cacheMaxEntries ?? 10_000;
     this.#cache = new OboTokenCache(this.#maxEntries);
     this.#cachePlugin = options.cachePlugin;
+    this.#shared = options.distributedCache;
     this.#credential = resolveAppCredential(options.clientCredential, options.managedIdentity);
   }
 
@@ -130,7 +135,14 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     }
     const list = normaliseScopes(scopes);
     const key = `${hash('sha256', caller.rawToken, 'base64')}\n${tenantId}\n${[...list].sort().join(' ')}`;
-    return this.#cache.getOrFetch(key, () => this.#acquire(caller, tenantId, list, options?.abortSignal));
+    return this.#cache.getOrFetch(key, async () => {
+      const partition = `${tenantId}.${caller.principal.objectId}`;
+      const shared = await this.#shared?.get(partition, key);
+      if (shared) return shared;
+      const token = await this.#acquire(caller, tenantId, list, options?.abortSignal);
+      await this.#shared?.set(partition, key, token);
+      return token;
+    });
   }
 
   async #acquire(
@@ -231,6 +243,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
 
   async close(): Promise<void> {
     this.#cache.clear();
+    await this.#shared?.close();
     const cca = await this.#cca?.catch(() => undefined);
     cca?.clearCache();
   }

@@ -12,6 +12,7 @@ import { JwtOboCredentialProvider } from './JwtOboCredentialProvider.js';
 import { JwtPassthroughCredentialProvider } from './JwtPassthroughCredentialProvider.js';
 import type { OutboundLogger } from './logger.js';
 import { ManagedIdentityCredentialProvider } from './ManagedIdentityCredentialProvider.js';
+import { type DistributedTokenStore, RedisTokenStore } from './RedisTokenStore.js';
 
 export interface CredentialProviderFactoryOptions {
   readonly accessor?: AuthContextAccessor;
@@ -19,6 +20,8 @@ export interface CredentialProviderFactoryOptions {
   readonly cacheMaxEntries?: number;
   readonly cachePlugin?: ICachePlugin;
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
+  /** Overrides the store built from `outboundAuthentication.tokenCache`. */
+  readonly distributedCache?: DistributedTokenStore;
 }
 
 /** Builds the provider for `outboundAuthentication`; register more types with `.register(type, builder)`. */
@@ -47,7 +50,18 @@ export function createCredentialProviderFactory(): CredentialProviderFactory {
             },
           ]);
         }
-        return new JwtOboCredentialProvider({ ...options, azureAd, clientCredential });
+        const cache = config.outboundAuthentication.tokenCache;
+        const distributedCache =
+          options.distributedCache ??
+          (cache
+            ? new RedisTokenStore({
+                url: cache.url.reveal(),
+                encryptionKey: Buffer.from(cache.encryptionKey.reveal(), 'base64'),
+                keyPrefix: cache.keyPrefix,
+                ...(options.logger ? { logger: options.logger } : {}),
+              })
+            : undefined);
+        return new JwtOboCredentialProvider({ ...options, azureAd, clientCredential, distributedCache });
       },
     },
   );

@@ -16,3 +16,5 @@ export type { OutboundLogger } from './logger.js';
 export { consoleWarnLogger } from './logger.js';
 export type { ManagedIdentityCredentialProviderOptions } from './ManagedIdentityCredentialProvider.js';
 export { ManagedIdentityCredentialProvider } from './ManagedIdentityCredentialProvider.js';
+export type { DistributedTokenStore, RedisLikeClient, RedisTokenStoreOptions } from './RedisTokenStore.js';
+export { RedisTokenStore } from './RedisTokenStore.js';

@@ -14,6 +14,8 @@ export {
 } from './pki.js';
 export type { TestPostgres } from './startPostgres.js';
 export { startPostgres } from './startPostgres.js';
+export type { TestRedis } from './startRedisServer.js';
+export { findRedisServer, startRedisServer } from './startRedisServer.js';
 export type { TokenGatedPostgres } from './startTokenGatedPostgres.js';
 export { startTokenGatedPostgres } from './startTokenGatedPostgres.js';
 export type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from './types.js';

@@ -10,7 +10,7 @@ import {
 } from './rules.js';
 import { SecretValue } from './SecretValue.js';
 import { GUID_PATTERN, KNOWN_KEYS, type RawServerConfig, serverConfigSchema } from './schema.js';
-import type { AzureAdConfig, ClientCredentialConfig, ServerConfig } from './types.js';
+import type { AzureAdConfig, ClientCredentialConfig, ServerConfig, TokenCacheConfig } from './types.js';
 
 export interface ParseServerConfigOptions {
   /** Where secrets given as `{ "fromEnv": "NAME" }` are read; defaults to `process.env`. */
@@ -39,7 +39,7 @@ export function isLoopbackHost(hostname: string): boolean {
 export function parseServerConfig(input: unknown, options: ParseServerConfigOptions = {}): ServerConfig {
   const parsed = serverConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError('config_invalid', zodIssues(parsed.error), { source: options.source });
+    throw new ConfigError('config_invalid', zodIssues(parsed.error, input), { source: options.source });
   }
   const issues: ConfigIssue[] = [];
   const config = resolve(parsed.data, options, issues);
@@ -47,7 +47,7 @@ export function parseServerConfig(input: unknown, options: ParseServerConfigOpti
   return config;
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
+function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const base = formatPath(issue.path);
@@ -61,13 +61,21 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
       }
       continue;
     }
-    const message =
-      issue.code === 'invalid_type' && issue.input === undefined
-        ? 'required'
-        : issue.message.replace(/^Invalid input: /, '');
+    // Only "is it missing" is read from the input; input values never reach a message.
+    const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    const message = missing ? 'required' : issue.message.replace(/^Invalid input: /, '');
     out.push({ path: base, message });
   }
   return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -155,6 +163,9 @@ function resolve(
   const clientCredential = outbound.clientCredential
     ? resolveCredential(outbound.clientCredential, options, issues)
     : undefined;
+  const tokenCache = outbound.tokenCache
+    ? resolveTokenCache(outbound.tokenCache, options, issues)
+    : undefined;
 
   return {
     inboundAuthentication: { type: inbound.type, azureAd, settings: inbound.settings },
@@ -162,6 +173,7 @@ function resolve(
       type: outbound.type,
       clientId: outbound.clientId?.toLowerCase(),
       clientCredential,
+      tokenCache,
       settings: outbound.settings,
     },
   };
@@ -236,6 +248,51 @@ function resolveAzureAd(
   return resolved;
 }
 
+function resolveSecret(
+  raw: string | { fromEnv: string } | undefined,
+  path: string,
+  options: ParseServerConfigOptions,
+  issues: ConfigIssue[],
+): SecretValue | undefined {
+  if (typeof raw === 'string') return new SecretValue(raw);
+  if (!raw) return undefined;
+  const value = (options.env ?? process.env)[raw.fromEnv];
+  if (value === undefined || value === '') {
+    issues.push({ path: `${path}.fromEnv`, message: `environment variable ${raw.fromEnv} is not set` });
+    return undefined;
+  }
+  return new SecretValue(value, `env:${raw.fromEnv}`);
+}
+
+function resolveTokenCache(
+  raw: NonNullable<RawServerConfig['outboundAuthentication']['tokenCache']>,
+  options: ParseServerConfigOptions,
+  issues: ConfigIssue[],
+): TokenCacheConfig | undefined {
+  const path = 'outboundAuthentication.tokenCache';
+  const url = resolveSecret(raw.url, `${path}.url`, options, issues);
+  const encryptionKey = resolveSecret(raw.encryptionKey, `${path}.encryptionKey`, options, issues);
+  if (url) {
+    let scheme = '';
+    try {
+      scheme = new URL(url.reveal()).protocol;
+    } catch {
+      scheme = '';
+    }
+    if (scheme !== 'redis:' && scheme !== 'rediss:') {
+      issues.push({ path: `${path}.url`, message: 'must be a redis:// or rediss:// URL' });
+    }
+  }
+  if (encryptionKey && Buffer.from(encryptionKey.reveal(), 'base64').length !== 32) {
+    issues.push({
+      path: `${path}.encryptionKey`,
+      message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+    });
+  }
+  if (!url || !encryptionKey) return undefined;
+  return { type: raw.type, url, encryptionKey, keyPrefix: raw.keyPrefix ?? 'mcp-auth-kit' };
+}
+
 function resolveCredential(
   raw: NonNullable<RawServerConfig['outboundAuthentication']['clientCredential']>,
   options: ParseServerConfigOptions,
@@ -253,18 +310,7 @@ function resolveCredential(
     checkFields(path, `kind ${raw.kind}`, fields, rule.fields, issues);
   }
 
-  let secret: SecretValue | undefined;
-  if (typeof raw.secret === 'string') {
-    secret = new SecretValue(raw.secret);
-  } else if (raw.secret) {
-    const name = raw.secret.fromEnv;
-    const value = (options.env ?? process.env)[name];
-    if (value === undefined || value === '') {
-      issues.push({ path: `${path}.secret.fromEnv`, message: `environment variable ${name} is not set` });
-    } else {
-      secret = new SecretValue(value, `env:${name}`);
-    }
-  }
+  const secret = resolveSecret(raw.secret, `${path}.secret`, options, issues);
 
   if (raw.keyVaultUrl !== undefined) {
     try {

@@ -15,6 +15,7 @@ export interface OutboundTypeRule {
   readonly fields: {
     readonly clientId?: FieldRule;
     readonly clientCredential?: FieldRule;
+    readonly tokenCache?: FieldRule;
     readonly settings?: FieldRule;
   };
   /** Inbound types this outbound type may be paired with; undefined means any. */
@@ -58,7 +59,7 @@ export const OUTBOUND_TYPE_RULES: Readonly<Record<string, OutboundTypeRule>> = {
     description: "the caller's own validated token, only for the resource its audience names",
   },
   JwtObo: {
-    fields: { clientCredential: 'required' },
+    fields: { clientCredential: 'required', tokenCache: 'optional' },
     requiresInbound: ['JwtBearerScheme'],
     requiresInboundClientId: true,
     description: "On-Behalf-Of: the caller's token exchanged for one to the downstream resource",
@@ -83,7 +84,12 @@ export const CREDENTIAL_KIND_RULES: Readonly<Record<string, CredentialKindRule>>
 
 /** Rule applied to a type registered by a user: any field may be present, any pairing allowed. */
 export const CUSTOM_OUTBOUND_RULE: OutboundTypeRule = {
-  fields: { clientId: 'optional', clientCredential: 'optional', settings: 'optional' },
+  fields: {
+    clientId: 'optional',
+    clientCredential: 'optional',
+    tokenCache: 'optional',
+    settings: 'optional',
+  },
   description: 'registered by the application',
 };
 

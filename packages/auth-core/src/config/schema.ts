@@ -56,10 +56,24 @@ export const inboundSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A shared token cache for several replicas (JwtObo). */
+export const tokenCacheSchema = z.strictObject({
+  type: z.enum(['Redis'], { error: 'must be "Redis"' }),
+  /** `redis://` or `rediss://` URL; may carry a password, so it is a secret. */
+  url: secretReferenceSchema,
+  /** 32 bytes, base64 (e.g. `openssl rand -base64 32`): cached tokens are encrypted with it. */
+  encryptionKey: secretReferenceSchema,
+  keyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 characters of letters, digits, ":", "_" or "-"')
+    .optional(),
+});
+
 export const outboundSchema = z.strictObject({
   type: nonEmpty,
   clientId: guid.optional(),
   clientCredential: clientCredentialSchema.optional(),
+  tokenCache: tokenCacheSchema.optional(),
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -77,5 +91,6 @@ export const KNOWN_KEYS: readonly string[] = [
   ...Object.keys(outboundSchema.shape),
   ...Object.keys(azureAdSchema.shape),
   ...Object.keys(clientCredentialSchema.shape),
+  ...Object.keys(tokenCacheSchema.shape),
   'fromEnv',
 ];

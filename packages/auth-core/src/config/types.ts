@@ -36,11 +36,22 @@ export interface ClientCredentialConfig {
   readonly managedIdentityClientId: string | undefined;
 }
 
+/** Validated `outboundAuthentication.tokenCache`. */
+export interface TokenCacheConfig {
+  readonly type: 'Redis';
+  readonly url: SecretValue;
+  /** The 32-byte AES key, base64 in `reveal()`. */
+  readonly encryptionKey: SecretValue;
+  readonly keyPrefix: string;
+}
+
 export interface OutboundAuthenticationConfig {
   readonly type: string;
   /** User-assigned managed identity's client id (ManagedIdentity only). */
   readonly clientId: string | undefined;
   readonly clientCredential: ClientCredentialConfig | undefined;
+  /** A token cache shared by replicas (JwtObo only). */
+  readonly tokenCache: TokenCacheConfig | undefined;
   readonly settings: Readonly<Record<string, unknown>> | undefined;
 }
 

@@ -11,6 +11,9 @@ const fixture = (name: string) =>
 
 const TENANT = '70a036f6-8e4d-4615-bad6-149c02e7720d';
 const APP = '85a0b190-f927-4e27-b286-cd301d965e4a';
+const KEY32 = Buffer.alloc(32, 7).toString('base64');
+const obo = (tokenCache: Record<string, unknown>) =>
+  base({ type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret: 'x' }, tokenCache });
 
 function base(
   outbound: Record<string, unknown> = { type: 'ManagedIdentity' },
@@ -433,12 +436,64 @@ describe('every rule refuses what it forbids', () => {
       'inboundAuthentication.azureAd.requiredRoles',
     ],
     ['a document that is not an object', [], ''],
+    [
+      'a token cache with ManagedIdentity',
+      base({
+        type: 'ManagedIdentity',
+        tokenCache: { type: 'Redis', url: 'redis://h', encryptionKey: KEY32 },
+      }),
+      'outboundAuthentication.tokenCache: not allowed for type ManagedIdentity',
+    ],
+    [
+      'a token cache of an unknown type',
+      obo({ type: 'Memcached', url: 'redis://h', encryptionKey: KEY32 }),
+      'outboundAuthentication.tokenCache.type: must be "Redis"',
+    ],
+    [
+      'a token cache URL that is not redis',
+      obo({ type: 'Redis', url: 'http://h', encryptionKey: KEY32 }),
+      'outboundAuthentication.tokenCache.url: must be a redis:// or rediss:// URL',
+    ],
+    [
+      'a short encryption key',
+      obo({ type: 'Redis', url: 'redis://h', encryptionKey: 'c2hvcnQ=' }),
+      'outboundAuthentication.tokenCache.encryptionKey: must be 32 bytes',
+    ],
+    [
+      'a token cache without a key',
+      obo({ type: 'Redis', url: 'redis://h' }),
+      'outboundAuthentication.tokenCache.encryptionKey: required',
+    ],
+    [
+      'a bad key prefix',
+      obo({ type: 'Redis', url: 'redis://h', encryptionKey: KEY32, keyPrefix: 'a b' }),
+      'outboundAuthentication.tokenCache.keyPrefix',
+    ],
   ])('refuses %s', (_name, input, expected) => {
     const issues = issuesOf(input);
     expect(
       issues.some((i) => i.startsWith(expected)),
       issues.join('\n'),
     ).toBe(true);
+  });
+
+  it('reads the token cache URL and key from the environment, and never prints them', () => {
+    const config = parseServerConfig(
+      obo({ type: 'Redis', url: { fromEnv: 'REDIS_URL' }, encryptionKey: { fromEnv: 'CACHE_KEY' } }),
+      {
+        env: { REDIS_URL: 'redis://:hunter2@10.0.0.5:6379', CACHE_KEY: KEY32 },
+      },
+    );
+    expect(config.outboundAuthentication.tokenCache?.url.reveal()).toBe('redis://:hunter2@10.0.0.5:6379');
+    expect(config.outboundAuthentication.tokenCache?.keyPrefix).toBe('mcp-auth-kit');
+    expect(inspect(config, { depth: 10 })).not.toContain('hunter2');
+    expect(JSON.stringify(config)).not.toContain(KEY32);
+    const issues = issuesOf(obo({ type: 'Redis', url: { fromEnv: 'NOPE_URL' }, encryptionKey: KEY32 }), {
+      env: {},
+    });
+    expect(issues).toEqual([
+      'outboundAuthentication.tokenCache.url.fromEnv: environment variable NOPE_URL is not set',
+    ]);
   });
 
   it('names a missing environment variable', () => {
