@@ -48,6 +48,8 @@ export interface ExampleServerOptions {
   readonly logger?: OutboundLogger;
   /** Extra allow-listed Postgres servers (merged over the config's). */
   readonly postgresServers?: Readonly<Record<string, PostgresServerEntry>>;
+  /** How long `close()` waits for in-flight requests (open SSE streams never finish); default 10 000. */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface RunningExampleServer {
@@ -242,7 +244,12 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        if (inFlight > 0) await new Promise<void>((r) => (idle = r));
+        if (inFlight > 0) {
+          await new Promise<void>((r) => {
+            idle = r;
+            setTimeout(r, options.shutdownGraceMs ?? 10_000).unref();
+          });
+        }
         server.closeAllConnections();
         await stopped;
         await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));

@@ -37,6 +37,7 @@ export interface World {
     extra?: { scopes?: string[]; roles?: string[] },
   ): Promise<string>;
   azureAd(app?: EmulatedApp): Record<string, unknown>;
+  closeClients(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -118,6 +119,9 @@ export async function startWorld(): Promise<World> {
         scopes: extra.scopes ?? ['mcp.tools'],
         roles: extra.roles,
       }),
+    async closeClients() {
+      await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));
+    },
     async stop() {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       await Promise.all(servers.map((s) => s.close()));
