@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { findRedisServer, startRedisServer, type TestRedis } from '@mcp-auth-kit/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRedisServer, startRedisServer, type TestRedis } from '@mcp-auth-kit/testing';
 import { query, startWorld, type World } from './world.js';
 
 const found = findRedisServer();
@@ -26,7 +26,8 @@ if (!available && process.env.CI !== 'true') {
   const replicas: Array<{ child: ChildProcess; mcpUrl: string; stderr: string[] }> = [];
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI must run the replica tests: ${'reason' in found ? found.reason : ''}`);
+    if (!available)
+      throw new Error(`CI must run the replica tests: ${'reason' in found ? found.reason : ''}`);
     world = await startWorld();
     redis = await startRedisServer();
     const path = join(mkdtempSync(join(tmpdir(), 'replicas-')), 'appsettings.json');
@@ -45,7 +46,11 @@ if (!available && process.env.CI !== 'true') {
     for (let i = 0; i < 2; i++) {
       const child = spawn(process.execPath, [cli, 'start', '--config', path, '--port', '0', '--json'], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, OBO_SECRET: world.apiSecret, CACHE_KEY: Buffer.alloc(32, 3).toString('base64') },
+        env: {
+          ...process.env,
+          OBO_SECRET: world.apiSecret,
+          CACHE_KEY: Buffer.alloc(32, 3).toString('base64'),
+        },
       });
       const stderr: string[] = [];
       child.stderr!.on('data', (d) => stderr.push(String(d)));
@@ -70,8 +75,12 @@ if (!available && process.env.CI !== 'true') {
       const token = await world.token(user);
       const onA = await world.client(replicas[0]!.mcpUrl, token);
       const onB = await world.client(replicas[1]!.mcpUrl, token);
-      expect((await query(onA, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([{ u: 'alice@contoso.com' }]);
-      expect((await query(onB, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([{ u: 'alice@contoso.com' }]);
+      expect((await query(onA, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+        { u: 'alice@contoso.com' },
+      ]);
+      expect((await query(onB, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+        { u: 'alice@contoso.com' },
+      ]);
       expect(world.emulator.countRequests({ grant: 'on_behalf_of', objectId: user.objectId })).toBe(1);
     });
 
@@ -95,7 +104,10 @@ if (!available && process.env.CI !== 'true') {
       let values = '';
       for (let i = 0; i < 50 && values === ''; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const client = await world.client(replicas[i % 2]!.mcpUrl, await world.token(carol, world.api, { scopes: ['mcp.tools', `try${i}`] }));
+        const client = await world.client(
+          replicas[i % 2]!.mcpUrl,
+          await world.token(carol, world.api, { scopes: ['mcp.tools', `try${i}`] }),
+        );
         const r = await query(client, 'SELECT current_user AS u');
         if (r.isError) failures.push(JSON.stringify(r.content));
         const c = createClient({ url: redis.url });
