@@ -14,7 +14,7 @@ const ca = await loadOrCreateCertificateAuthority(caDir);
 const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath, MCP_AUTH_KIT_CA_DIR: caDir };
 
 const results = {};
-for (const name of ['inbound', 'e2e', 'postgres-obo', 'memory']) {
+for (const name of ['inbound', 'e2e', 'postgres-obo', 'memory', 'replicas']) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
@@ -41,6 +41,7 @@ const inbound = results.inbound;
 const e2e = results.e2e;
 const pgo = results['postgres-obo'];
 const mem = results.memory;
+const rep = results.replicas;
 const targets = [];
 const target = (name, met, figure, reason) => targets.push({ name, met, figure, reason });
 
@@ -160,6 +161,21 @@ const lines = [
   ),
   '',
   'The heap growth includes msal-node’s own token cache, which the provider clears each time its own cache has turned over.',
+  '',
+  '## 6. Scale out: 2 replicas, each user’s calls alternating between them',
+  '',
+  ...(rep.skipped
+    ? [`Skipped: ${rep.skipped}.`]
+    : [
+        '| shared cache | users × calls | IdP requests | first call on the other replica p50 ms | all calls p50 / p99 ms |',
+        '| --- | --- | --- | --- | --- |',
+        ...[
+          ['none (in-memory per replica)', rep.withoutSharedCache],
+          ['Redis', rep.withSharedCache],
+        ].map(([n, r]) => `| ${n} | ${r.users} × ${r.callsPerUser} | ${fmt(r.identityProviderRequests)} | ${fmt(r.firstCallOnOtherReplicaMs.p50, 2)} | ${fmt(r.allCallsMs.p50, 2)} / ${fmt(r.allCallsMs.p99, 2)} |`),
+        '',
+        'In-process providers against a real redis-server on loopback; the identity provider is the emulator.',
+      ]),
   '',
 ];
 const markdown = lines.join('\n');
