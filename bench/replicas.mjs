@@ -22,21 +22,36 @@ const quiet = { info() {}, warn() {} };
 
 async function scenario(shared) {
   const config = parseServerConfig({
-    inboundAuthentication: { type: 'JwtBearerScheme', azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId } },
+    inboundAuthentication: {
+      type: 'JwtBearerScheme',
+      azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+    },
     outboundAuthentication: {
       type: 'JwtObo',
       clientCredential: { kind: 'ClientSecret', secret: 's' },
-      ...(shared ? { tokenCache: { type: 'Redis', url: redis.url, encryptionKey: Buffer.alloc(32, 5).toString('base64') } } : {}),
+      ...(shared
+        ? {
+            tokenCache: {
+              type: 'Redis',
+              url: redis.url,
+              encryptionKey: Buffer.alloc(32, 5).toString('base64'),
+            },
+          }
+        : {}),
     },
   });
-  const replicas = [0, 1].map(() => createCredentialProviderFactory().create('JwtObo', config, { logger: quiet }));
+  const replicas = [0, 1].map(() =>
+    createCredentialProviderFactory().create('JwtObo', config, { logger: quiet }),
+  );
   const contexts = [];
   for (let i = 0; i < USERS; i++) {
     const user = emulator.addUser({ userPrincipalName: `r${shared ? 's' : 'n'}${i}@contoso.com` });
     const token = await emulator.mintUserToken({ user, audience: api.clientId });
     contexts.push(createRequestAuthContext(token, decodeJwt(token)));
   }
-  if (shared) for (const r of replicas) await r.getTokenCredential(contexts[0]).getToken('https://vault.azure.net/.default');
+  if (shared)
+    for (const r of replicas)
+      await r.getTokenCredential(contexts[0]).getToken('https://vault.azure.net/.default');
   const before = emulator.countRequests({ grant: 'on_behalf_of', scope: SCOPE });
   const firstOnOther = [];
   const all = [];
@@ -51,7 +66,13 @@ async function scenario(shared) {
   }
   const requests = emulator.countRequests({ grant: 'on_behalf_of', scope: SCOPE }) - before;
   await Promise.all(replicas.map((r) => r.close()));
-  return { users: USERS, callsPerUser: CALLS, identityProviderRequests: requests, firstCallOnOtherReplicaMs: percentiles(firstOnOther), allCallsMs: percentiles(all) };
+  return {
+    users: USERS,
+    callsPerUser: CALLS,
+    identityProviderRequests: requests,
+    firstCallOnOtherReplicaMs: percentiles(firstOnOther),
+    allCallsMs: percentiles(all),
+  };
 }
 
 const results = { withoutSharedCache: await scenario(false), withSharedCache: await scenario(true) };

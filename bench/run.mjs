@@ -172,7 +172,10 @@ const lines = [
         ...[
           ['none (in-memory per replica)', rep.withoutSharedCache],
           ['Redis', rep.withSharedCache],
-        ].map(([n, r]) => `| ${n} | ${r.users} × ${r.callsPerUser} | ${fmt(r.identityProviderRequests)} | ${fmt(r.firstCallOnOtherReplicaMs.p50, 2)} | ${fmt(r.allCallsMs.p50, 2)} / ${fmt(r.allCallsMs.p99, 2)} |`),
+        ].map(
+          ([n, r]) =>
+            `| ${n} | ${r.users} × ${r.callsPerUser} | ${fmt(r.identityProviderRequests)} | ${fmt(r.firstCallOnOtherReplicaMs.p50, 2)} | ${fmt(r.allCallsMs.p50, 2)} / ${fmt(r.allCallsMs.p99, 2)} |`,
+        ),
         '',
         'In-process providers against a real redis-server on loopback; the identity provider is the emulator.',
       ]),

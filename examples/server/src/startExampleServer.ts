@@ -5,8 +5,10 @@ import {
   type AuthContextAccessor,
   ConfigError,
   defaultAuthContextAccessor,
+  fromAuthInfo,
   type ITokenCredentialProvider,
   isLoopbackHost,
+  type McpAuthInfo,
 } from '@mcp-auth-kit/auth-core';
 import {
   createAuthMiddleware,
@@ -48,6 +50,12 @@ export interface ExampleServerOptions {
   readonly logger?: OutboundLogger;
   /** Extra allow-listed Postgres servers (merged over the config's). */
   readonly postgresServers?: Readonly<Record<string, PostgresServerEntry>>;
+  /**
+   * Also carry the caller in AsyncLocalStorage (`defaultAuthContextAccessor`) through each request.
+   * Default false: this server passes the caller explicitly (`req.auth` / `extra.authInfo`), which
+   * avoids the per-promise cost AsyncLocalStorage has on Node 20 and 22 (see bench/RESULTS.md).
+   */
+  readonly propagateContext?: boolean;
   /** How long `close()` waits for in-flight requests (open SSE streams never finish); default 10 000. */
   readonly shutdownGraceMs?: number;
 }
@@ -121,7 +129,11 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
   };
-  const authMiddleware = createAuthMiddleware(inbound, { ...urlOptions, accessor });
+  const authMiddleware = createAuthMiddleware(inbound, {
+    ...urlOptions,
+    accessor,
+    propagateContext: options.propagateContext ?? false,
+  });
   const policy = createToolPolicyMiddleware(mcpServer.toolPolicy ?? {}, { ...urlOptions, accessor });
   const azureAd = auth.inboundAuthentication.azureAd;
   const metadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urlOptions }) : () => false;
@@ -136,8 +148,11 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  const handleMcp = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
-    const owner = accessor.current()?.principal.objectId ?? 'anonymous';
+  const handleMcp = async (
+    req: IncomingMessage & { body?: unknown; auth?: McpAuthInfo },
+    res: ServerResponse,
+  ) => {
+    const owner = callerObjectId(req) ?? 'anonymous';
     if (!options.stateful) {
       const mcp = newMcpServer();
       const transport = new StreamableHTTPServerTransport({
@@ -260,6 +275,16 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       return closing;
     },
   };
+}
+
+/** The authenticated caller's object id, from `req.auth` (set by the auth middleware). */
+function callerObjectId(req: IncomingMessage & { auth?: McpAuthInfo }): string | undefined {
+  if (!req.auth) return undefined;
+  try {
+    return fromAuthInfo(req.auth).principal.objectId;
+  } catch {
+    return undefined;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -21,13 +21,13 @@ export function registerWhoami(
       inputSchema: {},
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (extra: { authInfo?: McpAuthInfo }) => {
+    async (_args: Record<string, never>, extra: { authInfo?: McpAuthInfo }) => {
       let caller = accessor.current();
-      if (!caller && extra.authInfo) {
+      if (extra.authInfo) {
         try {
           caller = fromAuthInfo(extra.authInfo);
         } catch {
-          caller = undefined;
+          // not an AuthInfo of ours: keep the accessor's
         }
       }
       const result = {

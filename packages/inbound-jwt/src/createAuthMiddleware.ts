@@ -14,6 +14,12 @@ export interface AuthMiddlewareOptions extends ResourceUrlOptions {
   readonly realm?: string;
   /** The accessor to run the rest of the request in; default the setup's own, else `defaultAuthContextAccessor`. */
   readonly accessor?: AuthContextAccessor;
+  /**
+   * Run the rest of the request inside the accessor (AsyncLocalStorage); default true. With false
+   * the caller travels only explicitly (`req.auth`, the MCP SDK's `extra.authInfo`), which saves the
+   * AsyncLocalStorage cost that Node 20 and 22 put on every promise.
+   */
+  readonly propagateContext?: boolean;
 }
 
 /** A node:http / express middleware: `(req, res, next)`. */
@@ -63,6 +69,7 @@ export function createAuthMiddleware(
   options: AuthMiddlewareOptions = {},
 ): NodeMiddleware {
   const realm = options.realm ?? 'mcp';
+  const propagate = options.propagateContext ?? true;
   const accessor =
     options.accessor ?? (setup as { accessor?: AuthContextAccessor }).accessor ?? defaultAuthContextAccessor;
   return (req, res, next) => {
@@ -71,7 +78,8 @@ export function createAuthMiddleware(
       (outcome) => {
         if (outcome.kind === 'authenticated') {
           (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(outcome.context, resource);
-          accessor.run(outcome.context, () => next());
+          if (propagate) accessor.run(outcome.context, () => next());
+          else next();
         } else if (outcome.kind === 'anonymous') {
           next();
         } else {
