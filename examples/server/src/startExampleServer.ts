@@ -15,6 +15,7 @@ import {
   createInboundSetupFactory,
   createProtectedResourceMetadataHandler,
   createToolPolicyMiddleware,
+  type JwtBearerInboundSetupOptions,
   type NodeMiddleware,
 } from '@mcp-auth-kit/inbound-jwt';
 import {
@@ -56,6 +57,10 @@ export interface ExampleServerOptions {
    * avoids the per-promise cost AsyncLocalStorage has on Node 20 and 22 (see bench/RESULTS.md).
    */
   readonly propagateContext?: boolean;
+  /** Options of the JwtBearerScheme setup (signing-key cache timings, verified-token cache size). */
+  readonly inboundOptions?: JwtBearerInboundSetupOptions;
+  /** msal-node's log level for JwtObo (routed to `logger.info`). */
+  readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
   /** How long `close()` waits for in-flight requests (open SSE streams never finish); default 10 000. */
   readonly shutdownGraceMs?: number;
 }
@@ -103,6 +108,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     auth.inboundAuthentication.type,
     auth.inboundAuthentication,
     {
+      ...options.inboundOptions,
       accessor,
       ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     },
@@ -110,9 +116,19 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   const credentialProvider = createCredentialProviderFactory().create(
     auth.outboundAuthentication.type,
     auth,
-    { accessor, logger },
+    {
+      accessor,
+      logger,
+      ...(options.msalLogLevel ? { msalLogLevel: options.msalLogLevel } : {}),
+    },
   );
-  if (credentialProvider instanceof JwtOboCredentialProvider) await credentialProvider.ready();
+  if (credentialProvider instanceof JwtOboCredentialProvider) {
+    // A Key Vault that is down at start-up must not keep the server down: On-Behalf-Of calls fail
+    // with a clear, retryable error until the certificate can be read, then work without a restart.
+    await credentialProvider.ready().catch((error: unknown) => {
+      logger.warn(`On-Behalf-Of is not ready yet: ${(error as Error).message}; calls will retry`);
+    });
+  }
 
   const servers: Record<string, PostgresServerEntry> = {
     ...mcpServer.postgresServers,

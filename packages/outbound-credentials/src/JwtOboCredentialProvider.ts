@@ -1,6 +1,11 @@
 import { hash } from 'node:crypto';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ConfidentialClientApplication, type Configuration, type ICachePlugin } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type Configuration,
+  type ICachePlugin,
+  LogLevel,
+} from '@azure/msal-node';
 import {
   type AuthContextAccessor,
   type AzureAdConfig,
@@ -27,6 +32,8 @@ export interface JwtOboCredentialProviderOptions {
   readonly cacheMaxEntries?: number;
   /** msal-node's cache plugin (e.g. a distributed cache); the in-memory cache stays in front. */
   readonly cachePlugin?: ICachePlugin;
+  /** Route msal-node's own log lines (never with PII) to `logger.info` at this level; default off. */
+  readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
   /** A token cache shared by replicas (e.g. RedisTokenStore), consulted after the in-memory cache. */
   readonly distributedCache?: DistributedTokenStore;
   /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
@@ -34,6 +41,8 @@ export interface JwtOboCredentialProviderOptions {
 }
 
 const AADSTS = /AADSTS\d+/;
+/** How long a failed app-credential load (Key Vault) is reused before trying again. */
+const CREDENTIAL_RETRY_MS = 3000;
 
 /**
  * On-Behalf-Of: the caller's token is exchanged with msal-node for a token to the downstream
@@ -50,6 +59,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly #cachePlugin: ICachePlugin | undefined;
   readonly #logger: OutboundLogger;
   readonly #shared: DistributedTokenStore | undefined;
+  readonly #msalLogLevel: JwtOboCredentialProviderOptions['msalLogLevel'];
   #cca: Promise<ConfidentialClientApplication> | undefined;
   #acquisitionsSinceClear = 0;
   /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
@@ -67,6 +77,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     this.#cache = new OboTokenCache(this.#maxEntries);
     this.#cachePlugin = options.cachePlugin;
     this.#shared = options.distributedCache;
+    this.#msalLogLevel = options.msalLogLevel;
     this.#credential = resolveAppCredential(options.clientCredential, options.managedIdentity);
   }
 
@@ -92,10 +103,31 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
           ...credential,
         },
         ...(this.#cachePlugin ? { cache: { cachePlugin: this.#cachePlugin } } : {}),
+        ...(this.#msalLogLevel
+          ? {
+              system: {
+                loggerOptions: {
+                  piiLoggingEnabled: false,
+                  logLevel: {
+                    error: LogLevel.Error,
+                    warning: LogLevel.Warning,
+                    info: LogLevel.Info,
+                    verbose: LogLevel.Verbose,
+                  }[this.#msalLogLevel],
+                  loggerCallback: (_level: LogLevel, message: string) =>
+                    this.#logger.info(`msal: ${message}`),
+                },
+              },
+            }
+          : {}),
       };
       return new ConfidentialClientApplication(config);
     })().catch((error: unknown) => {
-      this.#cca = undefined; // a later call may succeed (e.g. Key Vault back)
+      // A later call may succeed (e.g. Key Vault back), but not sooner than a few seconds: callers
+      // in between get the same clear error without another Key Vault round trip each.
+      setTimeout(() => {
+        this.#cca = undefined;
+      }, CREDENTIAL_RETRY_MS).unref();
       throw error;
     });
     return this.#cca;

@@ -101,6 +101,8 @@ export async function certificateFromKeyVault(
     allowInsecureConnection: loopback && url.protocol === 'http:',
     // A vault outside *.vault.azure.net (a private endpoint name or a loopback test vault).
     disableChallengeResourceVerification: !url.hostname.endsWith('.vault.azure.net'),
+    // A start-up read: fail within seconds rather than minutes; the provider retries later.
+    retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
   });
   const where = `Key Vault certificate ${certificateName}`;
   let secret: Awaited<ReturnType<SecretClient['getSecret']>>;

@@ -20,6 +20,8 @@ export interface CredentialProviderFactoryOptions {
   readonly cacheMaxEntries?: number;
   readonly cachePlugin?: ICachePlugin;
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
+  /** msal-node's log level for JwtObo (routed to `logger.info`, never with PII). */
+  readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
   /** Overrides the store built from `outboundAuthentication.tokenCache`. */
   readonly distributedCache?: DistributedTokenStore;
 }

@@ -82,6 +82,12 @@ export class ConnectionManager {
     let broken = false;
     try {
       client = await entry.pool.connect();
+      // A connection that dies while checked out (server restart, failover) emits 'error' on the
+      // client; without a listener that is an uncaught exception. The running query fails anyway.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => {});
+      }
       return await fn(client);
     } catch (error) {
       broken = isConnectionError(error);
@@ -162,9 +168,21 @@ export class ConnectionManager {
     clearInterval(this.#sweeper);
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((p) => p.pool.end().catch(() => {})));
+    // pool.end() waits for connections in use; a connection stuck on a dead server must not hold
+    // shutdown forever.
+    await Promise.all(
+      pools.map((p) =>
+        Promise.race([
+          p.pool.end().catch(() => {}),
+          new Promise<void>((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref()),
+        ]),
+      ),
+    );
   }
 }
+
+const guarded = new WeakSet<pg.PoolClient>();
+const CLOSE_TIMEOUT_MS = 5000;
 
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';

@@ -12,6 +12,8 @@ export interface TestPostgres {
   readonly port: number;
   /** The superuser, for setting up roles and data over the trusted socket. */
   readonly superuser: string;
+  /** Stops and starts the server again with its data (as a restart or failover would). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function startPostgres(options: { onLog?: (line: string) => void } 
     user: superuser,
     password: `pw-${port}-${Math.random().toString(36).slice(2)}`,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    persistent: true,
     initdbFlags: ['--auth-local=trust', '--no-sync'],
     postgresFlags: [
       '-k',
@@ -71,6 +73,10 @@ export async function startPostgres(options: { onLog?: (line: string) => void } 
     socketDir: root,
     port,
     superuser,
+    async restart() {
+      await pg.stop();
+      await pg.start();
+    },
     async stop() {
       await pg.stop();
       rmSync(root, { recursive: true, force: true });
