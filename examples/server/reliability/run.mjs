@@ -135,7 +135,8 @@ const tokenFor = async (user, audience = api.clientId, extra = {}) => {
 };
 
 // ---- one tool call over HTTP, classified ----------------------------------------------------
-async function callTool(server, token, name, args, timeoutMs = 15_000) {
+async function callTool(server, token, name, args, timeoutMs = 30_000) {
+  const t0 = Date.now();
   const body = JSON.stringify({
     jsonrpc: '2.0',
     id: 1,
@@ -162,6 +163,10 @@ async function callTool(server, token, name, args, timeoutMs = 15_000) {
     }
     return { status: res.status, json, text };
   } catch (error) {
+    logs.push(`lost call after ${Date.now() - t0} ms: ${error?.name} ${error?.cause?.code ?? ''}`);
+    process.stderr.write(
+      `reliability: a call got no answer after ${Date.now() - t0} ms: ${error?.name} ${error?.cause?.code ?? ''}\n`,
+    );
     return { status: 0, error: String(error?.name ?? error) };
   }
 }
@@ -183,7 +188,7 @@ function tally(responses) {
     else if (r.status === 200) {
       t.toolErrors++;
       const text = String(r.json?.result?.content?.[0]?.text ?? r.json?.error?.message ?? '').slice(0, 90);
-      if (t.samples.length < 2 && !t.samples.includes(text)) t.samples.push(text);
+      if (t.samples.length < 4 && !t.samples.includes(text)) t.samples.push(text);
     }
     if (r.status !== 200) t.http[r.status] = (t.http[r.status] ?? 0) + 1;
   }
@@ -215,12 +220,13 @@ async function underLoad(name, server, { apply, clear, faultMs = 1500, freshToke
   await Promise.all(workers);
   // recovered without restart: the next calls all succeed
   let recovered = false;
-  for (let attempt = 0; attempt < 40 && !recovered; attempt++) {
+  for (let attempt = 0; attempt < 120 && !recovered; attempt++) {
     const after = await Promise.all(users.slice(0, 5).map(async (u) => query(server, await tokenFor(u))));
     recovered = after.every((r) => r.status === 200 && r.json?.result && !r.json.result.isError);
     if (!recovered) await new Promise((r) => setTimeout(r, 250));
   }
   const t = tally(responses);
+  progress(`fault: ${name}: recovered=${recovered}`);
   results.push({ scenario: `fault: ${name}`, ...t, up: await healthy(server), recovered, crossings: 0 });
 }
 const tokenCache = new Map();
@@ -250,7 +256,11 @@ await underLoad('JWKS rotates keys', obo, {
   clear: () => {},
 });
 await underLoad('PostgreSQL restarted', obo, {
-  apply: () => db.postgres.restart(),
+  apply: async () => {
+    const t0 = Date.now();
+    await db.postgres.restart();
+    progress(`PostgreSQL is back after ${Date.now() - t0} ms`);
+  },
   clear: () => {},
   freshTokenShare: 0.1,
 });

@@ -12,6 +12,11 @@ export interface ConnectionLimits {
   readonly poolIdleMs?: number;
   /** Default 10 000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Longest one tool's database work may take once connected (a connection that dies without a
+   * word must not hang the call); its connection is then destroyed. Default 60 000.
+   */
+  readonly operationDeadlineMs?: number;
 }
 
 /** What one pool is for. */
@@ -51,6 +56,7 @@ export class ConnectionManager {
   readonly #maxConnections: number;
   readonly #idleMs: number;
   readonly #connectTimeoutMs: number;
+  readonly #operationDeadlineMs: number;
   readonly #sweeper: NodeJS.Timeout;
   readonly stats: Omit<ConnectionStats, 'openPools'> = {
     poolsCreated: 0,
@@ -64,6 +70,7 @@ export class ConnectionManager {
     this.#maxConnections = limits.maxConnectionsPerPool ?? 2;
     this.#idleMs = limits.poolIdleMs ?? 60_000;
     this.#connectTimeoutMs = limits.connectTimeoutMs ?? 10_000;
+    this.#operationDeadlineMs = limits.operationDeadlineMs ?? 60_000;
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(1000, this.#idleMs / 2));
     this.#sweeper.unref();
   }
@@ -82,13 +89,30 @@ export class ConnectionManager {
     let broken = false;
     try {
       client = await entry.pool.connect();
+      const checkedOut = client;
       // A connection that dies while checked out (server restart, failover) emits 'error' on the
       // client; without a listener that is an uncaught exception. The running query fails anyway.
       if (!guarded.has(client)) {
         guarded.add(client);
         client.on('error', () => {});
       }
-      return await fn(client);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          broken = true;
+          reject(
+            new PostgresToolError(
+              'timeout',
+              `the database did not answer within ${this.#operationDeadlineMs} ms`,
+            ),
+          );
+        }, this.#operationDeadlineMs);
+      });
+      try {
+        return await Promise.race([fn(checkedOut), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (error) {
       broken = isConnectionError(error);
       throw error;

@@ -62,7 +62,13 @@ export function describePgError(
       { cause: error },
     );
   }
-  return new PostgresToolError('unreachable', `connection to ${context.server} failed`, { cause: error });
+  return new PostgresToolError(
+    'unreachable',
+    `connection to ${context.server} failed: ${safe(e.message).slice(0, 200)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** A server message without anything that looks like a JWT. */

@@ -43,6 +43,7 @@ export async function runReadOnly(
   await client.query(
     `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${timeout}', true)`,
   );
+  let result: QueryResult;
   try {
     const cursor = client.query(new Cursor(sql));
     let fields: Array<{ name: string; dataTypeID: number }> = [];
@@ -70,16 +71,19 @@ export async function runReadOnly(
       }
       rows.push(json);
     }
-    return {
+    result = {
       columns: fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
       rows,
       rowCount: rows.length,
       truncated: truncatedReason !== undefined,
       ...(truncatedReason ? { truncatedReason } : {}),
     };
-  } finally {
-    await client.query('ROLLBACK');
+  } catch (error) {
+    await rollbackUnlessDead(client, error);
+    throw error;
   }
+  await client.query('ROLLBACK');
+  return result;
 }
 
 /** Runs our own parameterised catalog query inside the same read-only, time-limited envelope. */
@@ -92,11 +96,26 @@ export async function runCatalogQuery<T extends pg.QueryResultRow>(
   await client.query(
     `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${Math.floor(statementTimeoutMs)}', true)`,
   );
+  let rows: T[];
   try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.query('ROLLBACK');
+    rows = (await client.query<T>(text, values)).rows;
+  } catch (error) {
+    await rollbackUnlessDead(client, error);
+    throw error;
   }
+  await client.query('ROLLBACK');
+  return rows;
+}
+
+/**
+ * Rolls back after a failed statement, unless the connection itself is gone (server shutdown,
+ * network): a query sent on a dead connection may never be answered, and the pool destroys it.
+ */
+async function rollbackUnlessDead(client: pg.PoolClient, error: unknown): Promise<void> {
+  const code = (error as { code?: string }).code ?? '';
+  const dead = code === '' || code.startsWith('08') || code.startsWith('57P') || !/^[0-9A-Z]{5}$/.test(code);
+  if (dead) return;
+  await client.query('ROLLBACK');
 }
 
 export const SQL = {

@@ -93,7 +93,11 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       `registerPostgresTools: managedIdentityRoleName is required with outbound type ${provider.type}`,
     );
   }
-  const connections = new ConnectionManager(options.limits);
+  // Every tool call answers: its database work is cut off a little after the statement timeout.
+  const connections = new ConnectionManager({
+    operationDeadlineMs: limits.statementTimeoutMs + 10_000,
+    ...options.limits,
+  });
   const prefix = options.toolNamePrefix ?? '';
 
   function callerOf(extra: { authInfo?: McpAuthInfo }): RequestAuthContext | undefined {

@@ -112,7 +112,7 @@ describe('the tools, as the calling user', () => {
 
   it('reads server parameters and configuration', async () => {
     const p = await call(alice, 'postgres_server_param_get', { server: 'local', param: 'max_connections' });
-    expect(p.structuredContent).toMatchObject({ name: 'max_connections', value: '200' });
+    expect(p.structuredContent).toMatchObject({ name: 'max_connections', value: '400' });
     const none = await call(alice, 'postgres_server_param_get', { server: 'local', param: 'no_such_param' });
     expect(none.isError).toBe(true);
     const c = await call(alice, 'postgres_server_config_get', { server: 'local' });

@@ -60,7 +60,7 @@ export async function startPostgres(options: { onLog?: (line: string) => void } 
       '-c',
       'fsync=off',
       '-c',
-      'max_connections=200',
+      'max_connections=400',
     ],
     createPostgresUser: process.getuid?.() === 0,
     onLog: log,
@@ -75,7 +75,13 @@ export async function startPostgres(options: { onLog?: (line: string) => void } 
     superuser,
     async restart() {
       await pg.stop();
-      await pg.start();
+      try {
+        await pg.start();
+      } catch {
+        // the old postmaster may still be releasing its socket: one more try
+        await new Promise((r) => setTimeout(r, 1000));
+        await pg.start();
+      }
     },
     async stop() {
       await pg.stop();
