@@ -128,10 +128,19 @@ export class JwksCache {
   }
 
   async #getJson(url: string): Promise<unknown> {
-    const response = await this.#options.fetch(url, {
-      signal: AbortSignal.timeout(this.#options.timeoutMs),
-      headers: { accept: 'application/json' },
-    });
+    const get = () =>
+      this.#options.fetch(url, {
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+    let response: Response;
+    try {
+      response = await get();
+    } catch {
+      // One retry for a connection-level failure (a reused keep-alive socket the server had just
+      // closed); an HTTP error status is not retried.
+      response = await get();
+    }
     if (!response.ok) throw new Error(`${new URL(url).pathname} answered HTTP ${response.status}`);
     return response.json();
   }

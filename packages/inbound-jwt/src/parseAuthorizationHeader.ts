@@ -13,13 +13,15 @@ export function parseAuthorizationHeader(
   request: InboundRequest & { rawHeaders?: readonly string[] },
 ): string {
   const value = request.headers.authorization;
-  const count = request.rawHeaders
-    ? request.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization').length
-    : Array.isArray(value)
-      ? value.length
-      : value === undefined
-        ? 0
-        : 1;
+  let count = Array.isArray(value) ? value.length : value === undefined ? 0 : 1;
+  const raw = request.rawHeaders;
+  if (raw) {
+    count = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+    }
+  }
   if (count > 1 || Array.isArray(value)) {
     throw new InboundAuthError('invalid_request', 'the request has more than one Authorization header');
   }

@@ -17,6 +17,8 @@ export interface McpAuthInfo {
 }
 
 const CLAIMS_KEY = 'claims';
+/** The context itself, kept on the AuthInfo in memory so `fromAuthInfo` need not rebuild it. */
+const CONTEXT = Symbol('mcp-auth-kit.requestAuthContext');
 
 /** Converts a request auth context to the MCP SDK's AuthInfo (claims kept in `extra.claims`). */
 export function toAuthInfo(context: RequestAuthContext, resource?: URL): McpAuthInfo {
@@ -27,12 +29,15 @@ export function toAuthInfo(context: RequestAuthContext, resource?: URL): McpAuth
     expiresAt: Math.floor(context.expiresOnTimestampMs / 1000),
     extra: { [CLAIMS_KEY]: context.claims, principal: context.principal },
   };
+  Object.defineProperty(info.extra, CONTEXT, { value: context, enumerable: false });
   if (resource) info.resource = resource;
   return info;
 }
 
 /** Rebuilds the request auth context from an AuthInfo that `toAuthInfo` produced. */
 export function fromAuthInfo(info: McpAuthInfo): RequestAuthContext {
+  const kept = (info.extra as { [CONTEXT]?: RequestAuthContext } | undefined)?.[CONTEXT];
+  if (kept && kept.rawToken === info.token && kept.claims === info.extra?.[CLAIMS_KEY]) return kept;
   const claims = info.extra?.[CLAIMS_KEY];
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new AuthCoreError('invalid_auth_info', 'AuthInfo carries no validated claims (extra.claims)');
