@@ -10,7 +10,7 @@ import { createVerifier } from 'fast-jwt';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
-import { measure, report, smoke } from './lib.mjs';
+import { measure, measureAlternating, report, smoke } from './lib.mjs';
 
 const APP = '85a0b190-f927-4e27-b286-cd301d965e4a';
 const emulator = await EntraEmulator.start();
@@ -38,7 +38,6 @@ const results = {};
 
 const cached = new JwtBearerValidator(azureAd);
 await cached.validate(token);
-results.oursRepeated = await measure(() => cached.validate(token), { iterations: iterations * 4 });
 
 const uncached = new JwtBearerValidator(azureAd, { cacheMaxEntries: 0 });
 await uncached.validate(token);
@@ -74,7 +73,13 @@ const fastUncached = createVerifier({
   allowedIss: issuer,
   cache: false,
 });
-results.fastJwtCached = await measure(() => fastCached(token), { iterations: iterations * 4 });
+// The two caches are measured in alternation (they are the closest pair).
+[results.oursRepeated, results.fastJwtCached] = await measureAlternating(
+  [() => cached.validate(token), () => fastCached(token)],
+  {
+    iterations: iterations * 4,
+  },
+);
 results.fastJwtUncached = await measure(() => fastUncached(token), { iterations });
 
 const remote = createRemoteJWKSet(new URL(jwksUri));

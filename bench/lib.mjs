@@ -43,3 +43,23 @@ export const fmt = (n, digits = 0) =>
 export function report(result) {
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 }
+
+/**
+ * Measures several functions in alternation (A, B, A, B, …), so that JIT warm-up, GC and noise
+ * from the other core fall on all of them alike; returns one result per function.
+ */
+export async function measureAlternating(fns, { iterations, repeats = smoke ? 2 : 7 }) {
+  const rates = fns.map(() => []);
+  for (const fn of fns) for (let i = 0; i < Math.min(2000, iterations); i++) await fn(i);
+  for (let r = 0; r < repeats; r++) {
+    for (const [k, fn] of fns.entries()) {
+      const start = performance.now();
+      for (let i = 0; i < iterations; i++) await fn(i);
+      rates[k].push(iterations / ((performance.now() - start) / 1000));
+    }
+  }
+  return rates.map((list) => {
+    list.sort((a, b) => a - b);
+    return { median: list[Math.floor(list.length / 2)], min: list[0], max: list.at(-1), repeats, iterations };
+  });
+}
