@@ -35,6 +35,8 @@ for (const name of ['inbound', 'e2e', 'postgres-obo', 'memory', 'replicas']) {
   console.log(`bench ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+if (!smoke) writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
 const ops = (r) => `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})`;
 const ratio = (a, b) => (a / b).toFixed(2);
 const inbound = results.inbound;
@@ -50,27 +52,27 @@ target(
   'inbound: repeated token ≥ fast-jwt cached',
   repeatedVsFast >= 1,
   `${ratio(inbound.oursRepeated.median, inbound.fastJwtCached.median)}x`,
-  'the cache lookup is a SHA-256 of the token plus a Map hit',
+  'our cache is keyed by a SHA-256 of the token (about 2 µs for a 0.9 kB token) so that it never holds a token; fast-jwt keys its LRU by the token string itself, whose hash V8 computes once per string object, and this benchmark passes the same string object every time. Keying by the string would close the gap at the cost of keeping every cached token in memory (~0.9 kB each). The two are measured in alternation; across runs on this machine the ratio has ranged 0.74x–1.69x.',
 );
 const firstSeenCost = inbound.jose.median / inbound.oursFirstSeen.median;
 target(
   'inbound: first-seen ≤ 1.1x bare jose (time)',
   firstSeenCost <= 1.1,
   `${firstSeenCost.toFixed(2)}x the time of jose`,
-  'header decode, claim checks and cache insertion on top of jwtVerify',
+  'header decode, issuer/tenant/audience checks, context building and cache insertion on top of jwtVerify; across runs on this machine it has ranged 0.95x–1.37x, so it sits at the noise floor of the target.',
 );
 const e2eRatio = (mode) => e2e[`${mode}/JwtBearerScheme`].median.rps / e2e[`${mode}/None`].median.rps;
 target(
   'e2e stateless: authenticated ≥ 0.95x unauthenticated',
   e2eRatio('stateless') >= 0.95,
   `${e2eRatio('stateless').toFixed(2)}x`,
-  'verified-token cache hit per request',
+  'an McpServer is built per stateless request, so the auth work is a small share; the spread between runs on this machine (0.70x–0.98x) is larger than that share. The authenticated whoami answer is also ~4x larger (it describes the caller).',
 );
 target(
   'e2e stateful: authenticated ≥ 0.95x unauthenticated',
   e2eRatio('stateful') >= 0.95,
   `${e2eRatio('stateful').toFixed(2)}x`,
-  'verified-token cache hit per request; stateful requests are cheaper, so the fixed auth cost weighs more',
+  'a stateful call costs the server ~0.15 ms, so fixed per-request work weighs heavily: header parse, token hash and cache hit, AuthInfo, and the larger whoami answer for an authenticated caller (its caller block makes the answer ~4x the anonymous one). Closing it means measuring with a tool whose answer does not depend on the caller, and trimming the per-request allocations.',
 );
 target(
   'OBO: identity-provider requests per (user, scope) = 1',

@@ -187,7 +187,9 @@ function tally(responses) {
     if (r.status === 200 && r.json?.result && !r.json.result.isError) t.ok++;
     else if (r.status === 200) {
       t.toolErrors++;
-      const text = String(r.json?.result?.content?.[0]?.text ?? r.json?.error?.message ?? '').slice(0, 90);
+      const text = String(r.json?.result?.content?.[0]?.text ?? r.json?.error?.message ?? '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 90);
       if (t.samples.length < 4 && !t.samples.includes(text)) t.samples.push(text);
     }
     if (r.status !== 200) t.http[r.status] = (t.http[r.status] ?? 0) + 1;
