@@ -21,7 +21,6 @@ import { measure, percentiles, report, smoke } from './lib.mjs';
 
 const USERS = smoke ? 5 : 50;
 const CALLS = smoke ? 10 : 100;
-const MAX_POOLS = 20;
 const QUERY = 'SELECT id, v FROM t ORDER BY id LIMIT 10';
 
 const emulator = await EntraEmulator.start();
