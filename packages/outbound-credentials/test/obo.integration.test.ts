@@ -171,9 +171,17 @@ describe('caching', () => {
         cacheMaxEntries: 2,
       },
     ) as JwtOboCredentialProvider;
-    for (let i = 0; i < 5; i++)
-      await p.getTokenCredential(await callerContext(alice, api, { uti: `b${i}` })).getToken(PG_SCOPE);
+    const callers = [];
+    for (let i = 0; i < 5; i++) callers.push(await callerContext(alice, api, { uti: `b${i}` }));
+    for (const ctx of callers) await p.getTokenCredential(ctx).getToken(PG_SCOPE);
     expect(p.networkRequests).toBe(5);
+    expect(p.cacheSize).toBe(2);
+    // the newest caller is still cached; the oldest was evicted and costs a new acquisition
+    await p.getTokenCredential(callers[4]!).getToken(PG_SCOPE);
+    expect(p.networkRequests).toBe(5);
+    await p.getTokenCredential(callers[0]!).getToken(PG_SCOPE);
+    expect(p.networkRequests).toBe(6);
+    expect(p.cacheSize).toBe(2);
   });
 });
 
