@@ -3,7 +3,7 @@
 // process (the CLI), the load comes from this process with autocannon over loopback.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,6 +49,18 @@ async function startServer(inbound, stateful) {
   );
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   return { child, mcpUrl: JSON.parse(line).mcpUrl };
+}
+
+// CPU time (user + system) the server process has used, in µs, from /proc (Linux); undefined elsewhere.
+// The load generator shares the machine's cores, so server CPU per call isolates what the server
+// itself spends on a call from the contention that throughput also reflects.
+function serverCpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100);
+  } catch {
+    return undefined;
+  }
 }
 
 const headers = (auth) => ({
@@ -100,6 +112,7 @@ for (const stateful of [false, true]) {
       : {};
     const runs = [];
     for (let r = 0; r < repeats; r++) {
+      const cpuBefore = serverCpuMicros(child.pid);
       const result = await autocannon({
         url: mcpUrl,
         method: 'POST',
@@ -108,7 +121,12 @@ for (const stateful of [false, true]) {
         connections: 10,
         duration,
       });
+      const cpuAfter = serverCpuMicros(child.pid);
       runs.push({
+        serverCpuMicrosPerCall:
+          cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+            ? undefined
+            : (cpuAfter - cpuBefore) / result.requests.total,
         rps: result.requests.average,
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -116,9 +134,14 @@ for (const stateful of [false, true]) {
         errors: result.errors,
       });
     }
+    const cpu = runs
+      .map((r) => r.serverCpuMicrosPerCall)
+      .filter((v) => v !== undefined)
+      .sort((a, b) => a - b);
     runs.sort((a, b) => a.rps - b.rps);
     results[`${stateful ? 'stateful' : 'stateless'}/${inbound}`] = {
       median: runs[Math.floor(runs.length / 2)],
+      serverCpuMicrosPerCall: cpu.length ? cpu[Math.floor(cpu.length / 2)] : undefined,
       min: runs[0].rps,
       max: runs.at(-1).rps,
       repeats,

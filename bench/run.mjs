@@ -62,17 +62,23 @@ target(
   'header decode, issuer/tenant/audience checks, context building and cache insertion on top of jwtVerify; across runs on this machine it has ranged 0.95x–1.37x, so it sits at the noise floor of the target.',
 );
 const e2eRatio = (mode) => e2e[`${mode}/JwtBearerScheme`].median.rps / e2e[`${mode}/None`].median.rps;
+const e2eCpu = (mode) =>
+  e2e[`${mode}/JwtBearerScheme`].serverCpuMicrosPerCall / e2e[`${mode}/None`].serverCpuMicrosPerCall;
+const cpuNote = (mode) =>
+  Number.isFinite(e2eCpu(mode))
+    ? ` Server CPU per call: ${fmt(e2e[`${mode}/JwtBearerScheme`].serverCpuMicrosPerCall)} µs authenticated vs ${fmt(e2e[`${mode}/None`].serverCpuMicrosPerCall)} µs anonymous (${e2eCpu(mode).toFixed(2)}x).`
+    : '';
 target(
   'e2e stateless: authenticated ≥ 0.95x unauthenticated',
   e2eRatio('stateless') >= 0.95,
   `${e2eRatio('stateless').toFixed(2)}x`,
-  'an McpServer is built per stateless request, so the auth work is a small share; the spread between runs on this machine (0.70x–0.98x) is larger than that share. The authenticated whoami answer is also ~4x larger (it describes the caller).',
+  `an McpServer is built per stateless request, so the auth work is a small share; the spread between runs on this machine (0.70x–0.98x) is larger than that share. The authenticated whoami answer is also ~4x larger (it describes the caller).${cpuNote('stateless')}`,
 );
 target(
   'e2e stateful: authenticated ≥ 0.95x unauthenticated',
   e2eRatio('stateful') >= 0.95,
   `${e2eRatio('stateful').toFixed(2)}x`,
-  'a stateful call costs the server ~0.15 ms, so fixed per-request work weighs heavily: header parse, token hash and cache hit, AuthInfo, and the larger whoami answer for an authenticated caller (its caller block makes the answer ~4x the anonymous one). Closing it means measuring with a tool whose answer does not depend on the caller, and trimming the per-request allocations.',
+  `a stateful call costs the server ~0.15 ms, so fixed per-request work weighs heavily: header parse, token hash and cache hit, AuthInfo, and the larger whoami answer for an authenticated caller (its caller block makes the answer ~4x the anonymous one). Closing it means measuring with a tool whose answer does not depend on the caller, and trimming the per-request allocations.${cpuNote('stateful')}`,
 );
 target(
   'OBO: identity-provider requests per (user, scope) = 1',
@@ -129,11 +135,11 @@ const lines = [
   '',
   '## 2. End to end: `tools/call` (whoami) on the example server, autocannon, 10 connections',
   '',
-  '| transport / inbound | req/s | p50 ms | p99 ms | non-2xx |',
-  '| --- | --- | --- | --- | --- |',
+  '| transport / inbound | req/s | p50 ms | p99 ms | non-2xx | server CPU µs per call |',
+  '| --- | --- | --- | --- | --- | --- |',
   ...Object.entries(e2e).map(
     ([k, r]) =>
-      `| ${k} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} |`,
+      `| ${k} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} | ${r.serverCpuMicrosPerCall === undefined ? 'n/a' : fmt(r.serverCpuMicrosPerCall)} |`,
   ),
   '',
   `Server in its own process (the CLI), load from the benchmark process, ${e2e['stateless/None'].repeats} runs of ${e2e['stateless/None'].duration} s each. Stateless mode builds an McpServer per request, which dominates its cost.`,

@@ -48,7 +48,7 @@ export function registerWhoami(
         outbound: provider.describe(caller),
       };
       return {
-        content: [{ type: 'text', text: JSON.stringify(result, null, 2) }],
+        content: [{ type: 'text', text: JSON.stringify(result) }],
         structuredContent: result,
       };
     },

@@ -7,7 +7,7 @@ import {
   type RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type pg from 'pg';
 import { z } from 'zod';
 import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
@@ -38,6 +38,17 @@ export interface PostgresTools {
   register(server: McpServer): void;
   stats(): ConnectionStats;
   close(): Promise<void>;
+}
+
+interface ToolDefinition {
+  readonly name: string;
+  readonly config: {
+    title: string;
+    description: string;
+    inputSchema: z.ZodObject;
+    annotations: ToolAnnotations;
+  };
+  readonly callback: (args: never, extra: { authInfo?: McpAuthInfo }) => Promise<CallToolResult>;
 }
 
 const CALLER_TYPES = new Set(['JwtObo', 'JwtPassthrough']);
@@ -193,155 +204,162 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     config: `${prefix}postgres_server_config_get`,
   };
 
-  function register(server: McpServer): void {
-    server.registerTool(
-      names.list,
-      {
-        title: 'List PostgreSQL databases or tables',
-        description:
-          'With only "server": the databases on that server. With "server" and "database": the tables and views in "schema" (default public) that the caller can see.',
-        inputSchema: {
-          server: serverArg,
-          database: databaseArg.optional(),
-          schema: IDENT.optional().describe('Schema; default public'),
-          user: userArg,
-        },
-        annotations,
-      },
-      run(async (args: { server: string; database?: string; schema?: string; user?: string }, extra) => {
-        if (!args.database) {
-          const rows = await withDatabase(args, extra, (c) =>
-            runCatalogQuery<{ name: string }>(c, SQL.databases, [], limits.statementTimeoutMs),
-          );
-          return {
-            text: rows.map((r) => r.name).join('\n') || '(no databases)',
-            structured: { databases: rows.map((r) => r.name) },
-          };
-        }
-        const schema = args.schema ?? 'public';
+  // Built once: registering on a new McpServer (one per stateless request) reuses these schemas
+  // and handlers instead of rebuilding them for every request.
+  const definitions: ToolDefinition[] = [];
+  const define = (name: string, config: ToolDefinition['config'], callback: ToolDefinition['callback']) => {
+    definitions.push({ name, config, callback });
+  };
+  define(
+    names.list,
+    {
+      title: 'List PostgreSQL databases or tables',
+      description:
+        'With only "server": the databases on that server. With "server" and "database": the tables and views in "schema" (default public) that the caller can see.',
+      inputSchema: z.object({
+        server: serverArg,
+        database: databaseArg.optional(),
+        schema: IDENT.optional().describe('Schema; default public'),
+        user: userArg,
+      }),
+      annotations,
+    },
+    run(async (args: { server: string; database?: string; schema?: string; user?: string }, extra) => {
+      if (!args.database) {
         const rows = await withDatabase(args, extra, (c) =>
-          runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], limits.statementTimeoutMs),
+          runCatalogQuery<{ name: string }>(c, SQL.databases, [], limits.statementTimeoutMs),
         );
         return {
-          text:
-            rows.map((r) => `${r.name} (${r.type})`).join('\n') || `(no tables visible in schema ${schema})`,
-          structured: { schema, tables: rows },
+          text: rows.map((r) => r.name).join('\n') || '(no databases)',
+          structured: { databases: rows.map((r) => r.name) },
         };
+      }
+      const schema = args.schema ?? 'public';
+      const rows = await withDatabase(args, extra, (c) =>
+        runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], limits.statementTimeoutMs),
+      );
+      return {
+        text:
+          rows.map((r) => `${r.name} (${r.type})`).join('\n') || `(no tables visible in schema ${schema})`,
+        structured: { schema, tables: rows },
+      };
+    }),
+  );
+
+  define(
+    names.schema,
+    {
+      title: 'Describe a PostgreSQL table',
+      description: 'Columns (type, nullability, default), primary key, indexes and foreign keys of a table.',
+      inputSchema: z.object({
+        server: serverArg,
+        database: databaseArg,
+        table: IDENT.describe('Table name'),
+        schema: IDENT.optional().describe('Schema; default public'),
+        user: userArg,
       }),
-    );
-
-    server.registerTool(
-      names.schema,
-      {
-        title: 'Describe a PostgreSQL table',
-        description:
-          'Columns (type, nullability, default), primary key, indexes and foreign keys of a table.',
-        inputSchema: {
-          server: serverArg,
-          database: databaseArg,
-          table: IDENT.describe('Table name'),
-          schema: IDENT.optional().describe('Schema; default public'),
-          user: userArg,
-        },
-        annotations,
-      },
-      run(
-        async (
-          args: { server: string; database: string; table: string; schema?: string; user?: string },
-          extra,
-        ) => {
-          const schema = args.schema ?? 'public';
-          const result = await withDatabase(args, extra, async (c) => {
-            const t = limits.statementTimeoutMs;
-            const columns = await runCatalogQuery(c, SQL.columns, [schema, args.table], t);
-            if (columns.length === 0) {
-              throw new PostgresToolError(
-                'not_found',
-                `table ${schema}.${args.table} does not exist or is not visible to the caller`,
-              );
-            }
-            const primaryKey = (
-              await runCatalogQuery<{ name: string }>(c, SQL.primaryKey, [schema, args.table], t)
-            ).map((r) => r.name);
-            const indexes = await runCatalogQuery(c, SQL.indexes, [schema, args.table], t);
-            const foreignKeys = await runCatalogQuery(c, SQL.foreignKeys, [schema, args.table], t);
-            return { schema, table: args.table, columns, primaryKey, indexes, foreignKeys };
-          });
-          return { text: JSON.stringify(result, null, 2), structured: result };
-        },
-      ),
-    );
-
-    server.registerTool(
-      names.query,
-      {
-        title: 'Run a read-only SQL query',
-        description: `Runs exactly one read-only SQL statement as the caller. At most ${limits.maxRows} rows are returned (truncated is true when cut); the statement times out after ${limits.statementTimeoutMs} ms. Writes are refused.`,
-        inputSchema: {
-          server: serverArg,
-          database: databaseArg,
-          query: z
-            .string()
-            .min(1)
-            .max(100_000)
-            .describe('One SQL statement, e.g. SELECT * FROM orders LIMIT 10'),
-          user: userArg,
-        },
-        annotations,
-      },
-      run(async (args: { server: string; database: string; query: string; user?: string }, extra) => {
-        const result = await withDatabase(args, extra, (c) => runReadOnly(c, args.query, limits));
-        const note = result.truncated
-          ? `\n(truncated: ${result.truncatedReason === 'rows' ? `more than ${limits.maxRows} rows` : 'result too large'})`
-          : '';
-        return { text: `${JSON.stringify(result.rows)}${note}`, structured: { ...result } };
-      }),
-    );
-
-    server.registerTool(
-      names.param,
-      {
-        title: 'Get a PostgreSQL server parameter',
-        description: "A server setting's value, unit and description.",
-        inputSchema: {
-          server: serverArg,
-          param: z.string().min(1).max(100).describe('Setting name, e.g. max_connections'),
-          user: userArg,
-        },
-        annotations,
-      },
-      run(async (args: { server: string; param: string; user?: string }, extra) => {
-        const rows = await withDatabase(args, extra, (c) =>
-          runCatalogQuery(c, SQL.param, [args.param], limits.statementTimeoutMs),
-        );
-        if (rows.length === 0)
-          throw new PostgresToolError('not_found', `no server parameter named ${args.param.slice(0, 100)}`);
-        return { text: JSON.stringify(rows[0]), structured: rows[0]! };
-      }),
-    );
-
-    server.registerTool(
-      names.config,
-      {
-        title: 'Get PostgreSQL server configuration',
-        description: 'Server version and the main settings.',
-        inputSchema: { server: serverArg, user: userArg },
-        annotations,
-      },
-      run(async (args: { server: string; user?: string }, extra) => {
+      annotations,
+    },
+    run(
+      async (
+        args: { server: string; database: string; table: string; schema?: string; user?: string },
+        extra,
+      ) => {
+        const schema = args.schema ?? 'public';
         const result = await withDatabase(args, extra, async (c) => {
-          const [version] = await runCatalogQuery<{ version: string }>(
-            c,
-            'SELECT version()',
-            [],
-            limits.statementTimeoutMs,
-          );
-          const settings = await runCatalogQuery(c, SQL.config, [MAIN_SETTINGS], limits.statementTimeoutMs);
-          return { version: version?.version ?? '', settings };
+          const t = limits.statementTimeoutMs;
+          const columns = await runCatalogQuery(c, SQL.columns, [schema, args.table], t);
+          if (columns.length === 0) {
+            throw new PostgresToolError(
+              'not_found',
+              `table ${schema}.${args.table} does not exist or is not visible to the caller`,
+            );
+          }
+          const primaryKey = (
+            await runCatalogQuery<{ name: string }>(c, SQL.primaryKey, [schema, args.table], t)
+          ).map((r) => r.name);
+          const indexes = await runCatalogQuery(c, SQL.indexes, [schema, args.table], t);
+          const foreignKeys = await runCatalogQuery(c, SQL.foreignKeys, [schema, args.table], t);
+          return { schema, table: args.table, columns, primaryKey, indexes, foreignKeys };
         });
         return { text: JSON.stringify(result, null, 2), structured: result };
+      },
+    ),
+  );
+
+  define(
+    names.query,
+    {
+      title: 'Run a read-only SQL query',
+      description: `Runs exactly one read-only SQL statement as the caller. At most ${limits.maxRows} rows are returned (truncated is true when cut); the statement times out after ${limits.statementTimeoutMs} ms. Writes are refused.`,
+      inputSchema: z.object({
+        server: serverArg,
+        database: databaseArg,
+        query: z
+          .string()
+          .min(1)
+          .max(100_000)
+          .describe('One SQL statement, e.g. SELECT * FROM orders LIMIT 10'),
+        user: userArg,
       }),
-    );
+      annotations,
+    },
+    run(async (args: { server: string; database: string; query: string; user?: string }, extra) => {
+      const result = await withDatabase(args, extra, (c) => runReadOnly(c, args.query, limits));
+      const note = result.truncated
+        ? `\n(truncated: ${result.truncatedReason === 'rows' ? `more than ${limits.maxRows} rows` : 'result too large'})`
+        : '';
+      return { text: `${JSON.stringify(result.rows)}${note}`, structured: { ...result } };
+    }),
+  );
+
+  define(
+    names.param,
+    {
+      title: 'Get a PostgreSQL server parameter',
+      description: "A server setting's value, unit and description.",
+      inputSchema: z.object({
+        server: serverArg,
+        param: z.string().min(1).max(100).describe('Setting name, e.g. max_connections'),
+        user: userArg,
+      }),
+      annotations,
+    },
+    run(async (args: { server: string; param: string; user?: string }, extra) => {
+      const rows = await withDatabase(args, extra, (c) =>
+        runCatalogQuery(c, SQL.param, [args.param], limits.statementTimeoutMs),
+      );
+      if (rows.length === 0)
+        throw new PostgresToolError('not_found', `no server parameter named ${args.param.slice(0, 100)}`);
+      return { text: JSON.stringify(rows[0]), structured: rows[0]! };
+    }),
+  );
+
+  define(
+    names.config,
+    {
+      title: 'Get PostgreSQL server configuration',
+      description: 'Server version and the main settings.',
+      inputSchema: z.object({ server: serverArg, user: userArg }),
+      annotations,
+    },
+    run(async (args: { server: string; user?: string }, extra) => {
+      const result = await withDatabase(args, extra, async (c) => {
+        const [version] = await runCatalogQuery<{ version: string }>(
+          c,
+          'SELECT version()',
+          [],
+          limits.statementTimeoutMs,
+        );
+        const settings = await runCatalogQuery(c, SQL.config, [MAIN_SETTINGS], limits.statementTimeoutMs);
+        return { version: version?.version ?? '', settings };
+      });
+      return { text: JSON.stringify(result, null, 2), structured: result };
+    }),
+  );
+
+  function register(server: McpServer): void {
+    for (const d of definitions) server.registerTool(d.name, d.config, d.callback as never);
   }
 
   return {
