@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
+import { ReadOnlyStatement } from './ReadOnlyStatement.js';
 
 export interface QueryLimits {
   /** Statement timeout; default 15 000. */
@@ -31,59 +31,41 @@ export function toJsonValue(value: unknown): unknown {
 /**
  * Runs one statement in a read-only transaction that it cannot end or change: the transaction
  * takes its snapshot (so `SET TRANSACTION READ WRITE` is refused) and is always rolled back; the
- * statement goes through the extended protocol (so it is exactly one statement) via a cursor (so
- * at most `maxRows + 1` rows are ever fetched), under a statement timeout.
+ * statement goes through the extended protocol (so it is exactly one statement) with a row limit
+ * (so at most `maxRows + 1` rows are ever fetched), under a statement timeout. The whole envelope
+ * is one round trip (see ReadOnlyStatement).
  */
 export async function runReadOnly(
   client: pg.PoolClient,
   sql: string,
   limits: QueryLimits,
 ): Promise<QueryResult> {
-  const timeout = Math.max(1, Math.floor(limits.statementTimeoutMs));
-  await client.query(
-    `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${timeout}', true)`,
+  const { fields, rows: raw } = await runEnvelope(
+    client,
+    new ReadOnlyStatement(sql, {
+      statementTimeoutMs: limits.statementTimeoutMs,
+      maxRows: limits.maxRows + 1,
+    }),
   );
-  let result: QueryResult;
-  try {
-    const cursor = client.query(new Cursor(sql));
-    let fields: Array<{ name: string; dataTypeID: number }> = [];
-    const raw = await new Promise<unknown[]>((resolve, reject) => {
-      cursor.read(limits.maxRows + 1, (error, rows, result) => {
-        if (error) reject(error);
-        else {
-          fields = (result as { fields?: Array<{ name: string; dataTypeID: number }> }).fields ?? [];
-          resolve(rows);
-        }
-      });
-    });
-    await cursor.close();
-    const rows: Array<Record<string, unknown>> = [];
-    let bytes = 0;
-    let truncatedReason: 'rows' | 'size' | undefined = raw.length > limits.maxRows ? 'rows' : undefined;
-    for (const row of raw.slice(0, limits.maxRows)) {
-      const json = Object.fromEntries(
-        Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, toJsonValue(v)]),
-      );
-      bytes += JSON.stringify(json).length + 1;
-      if (bytes > limits.maxResultBytes) {
-        truncatedReason = 'size';
-        break;
-      }
-      rows.push(json);
+  const rows: Array<Record<string, unknown>> = [];
+  let bytes = 0;
+  let truncatedReason: 'rows' | 'size' | undefined = raw.length > limits.maxRows ? 'rows' : undefined;
+  for (const row of raw.slice(0, limits.maxRows)) {
+    const json = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toJsonValue(v)]));
+    bytes += JSON.stringify(json).length + 1;
+    if (bytes > limits.maxResultBytes) {
+      truncatedReason = 'size';
+      break;
     }
-    result = {
-      columns: fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
-      rows,
-      rowCount: rows.length,
-      truncated: truncatedReason !== undefined,
-      ...(truncatedReason ? { truncatedReason } : {}),
-    };
-  } catch (error) {
-    await rollbackUnlessDead(client, error);
-    throw error;
+    rows.push(json);
   }
-  await client.query('ROLLBACK');
-  return result;
+  return {
+    columns: fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
+    rows,
+    rowCount: rows.length,
+    truncated: truncatedReason !== undefined,
+    ...(truncatedReason ? { truncatedReason } : {}),
+  };
 }
 
 /** Runs our own parameterised catalog query inside the same read-only, time-limited envelope. */
@@ -93,18 +75,19 @@ export async function runCatalogQuery<T extends pg.QueryResultRow>(
   values: unknown[],
   statementTimeoutMs: number,
 ): Promise<T[]> {
-  await client.query(
-    `BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '${Math.floor(statementTimeoutMs)}', true)`,
-  );
-  let rows: T[];
+  const { rows } = await runEnvelope(client, new ReadOnlyStatement(text, { values, statementTimeoutMs }));
+  return rows as T[];
+}
+
+async function runEnvelope(client: pg.PoolClient, statement: ReadOnlyStatement) {
+  client.query(statement as unknown as pg.QueryConfig);
   try {
-    rows = (await client.query<T>(text, values)).rows;
+    return await statement.done;
   } catch (error) {
+    // the server skipped the ROLLBACK after the failure: the transaction is left aborted
     await rollbackUnlessDead(client, error);
     throw error;
   }
-  await client.query('ROLLBACK');
-  return rows;
 }
 
 /**

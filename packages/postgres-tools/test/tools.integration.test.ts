@@ -188,6 +188,46 @@ describe('safety', () => {
     expect((await stack.admin('SELECT count(*)::int AS n FROM orders', 'demo')).rows[0]).toEqual({ n: 3000 });
   });
 
+  it.each([
+    'SET search_path = pg_catalog',
+    "SELECT set_config('search_path', 'pg_catalog', false)",
+    'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
+  ])('a session setting made by %s does not outlive its call', async (query) => {
+    const show = async () =>
+      (
+        await call(alice, 'postgres_database_query', {
+          server: 'local',
+          database: 'demo',
+          query:
+            "SELECT current_setting('search_path') AS path, current_setting('default_transaction_read_only') AS ro",
+        })
+      ).structuredContent?.rows;
+    const before = await show();
+    await call(alice, 'postgres_database_query', { server: 'local', database: 'demo', query });
+    expect(await show()).toEqual(before);
+    const write = await call(alice, 'postgres_database_query', {
+      server: 'local',
+      database: 'demo',
+      query: 'DELETE FROM orders',
+    });
+    expect(write.isError).toBe(true);
+    expect((await stack.admin('SELECT count(*)::int AS n FROM orders', 'demo')).rows[0]).toEqual({ n: 3000 });
+  });
+
+  it('answers an empty statement and COPY TO STDOUT without rows, and keeps serving', async () => {
+    for (const query of ['   ', 'COPY (SELECT 1) TO STDOUT']) {
+      const r = await call(alice, 'postgres_database_query', { server: 'local', database: 'demo', query });
+      expect(r.isError ?? false).toBe(false);
+      expect(r.structuredContent).toMatchObject({ rows: [], rowCount: 0, truncated: false });
+    }
+    const after = await call(alice, 'postgres_database_query', {
+      server: 'local',
+      database: 'demo',
+      query: 'SELECT 2 AS two',
+    });
+    expect(after.structuredContent?.rows).toEqual([{ two: 2 }]);
+  });
+
   it('caps rows and says so', async () => {
     const r = await call(alice, 'postgres_database_query', {
       server: 'local',
