@@ -17,7 +17,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
-import { measure, percentiles, report, smoke } from './lib.mjs';
+import { measureAlternating, percentiles, report, smoke } from './lib.mjs';
 
 const USERS = smoke ? 5 : 50;
 const CALLS = smoke ? 10 : 100;
@@ -113,8 +113,25 @@ const bare = new pg.Pool({
   database: 'demo',
   max: 1,
 });
-const iterations = smoke ? 100 : 2000;
-const barePg = await measure(() => bare.query(QUERY), { iterations });
+// The same safety envelope written by hand as separate queries (one round trip each), as the
+// tool did before it wrote the envelope in a single round trip: BEGIN READ ONLY + statement
+// timeout, the statement, ROLLBACK. (Its own connection, so the bare pool keeps one too.)
+const envelopePool = new pg.Pool({
+  host: db.gate.host,
+  port: db.gate.port,
+  user: u0.userPrincipalName,
+  password: dbToken,
+  database: 'demo',
+  max: 1,
+});
+const envelopeClient = await envelopePool.connect();
+const envelope = async () => {
+  await envelopeClient.query(
+    "BEGIN TRANSACTION READ ONLY; SELECT set_config('statement_timeout', '15000', true)",
+  );
+  await envelopeClient.query(QUERY);
+  await envelopeClient.query('ROLLBACK');
+};
 
 const config = parseServerConfig(authSections);
 const provider = createCredentialProviderFactory().create('JwtObo', config, {
@@ -141,7 +158,14 @@ const callInMemory = () =>
   );
 const check = await callInMemory();
 if (check.isError) throw new Error(`in-memory tool error: ${check.content[0].text}`);
-const toolInProcess = await measure(callInMemory, { iterations });
+// Measured in alternation (bare, envelope, tool, bare, …) so that noise from the shared cores
+// falls on all three alike.
+const [barePg, bareEnvelope, toolInProcess] = await measureAlternating(
+  [() => bare.query(QUERY), envelope, callInMemory],
+  { iterations: smoke ? 50 : 400, repeats: smoke ? 2 : 11 },
+);
+envelopeClient.release();
+await envelopePool.end();
 
 report({
   name: 'postgres-obo',
@@ -157,6 +181,7 @@ report({
     maxOpenPools,
     maxPoolsLimit: 100,
     barePg,
+    bareEnvelope,
     toolInProcess,
   },
 });
