@@ -87,10 +87,17 @@ for (let i = 0; i < USERS; i++) {
   users.push(emulator.addUser({ userPrincipalName: `u${i}@contoso.com` }));
   roles += `CREATE ROLE "u${i}@contoso.com" LOGIN; `;
 }
+// Callers who first appear after a fault: each fault's recovery check includes one, so a failure
+// state shared between callers (rather than kept per caller) cannot pass for recovery.
+const newcomers = [];
+for (let i = 0; i < 10; i++) {
+  newcomers.push(emulator.addUser({ userPrincipalName: `new${i}@contoso.com` }));
+  roles += `CREATE ROLE "new${i}@contoso.com" LOGIN; `;
+}
 await db.admin(roles);
 await db.admin(
   `CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); REVOKE ALL ON SCHEMA public FROM PUBLIC;
-   ${users.map((u) => `GRANT USAGE ON SCHEMA public TO "${u.userPrincipalName}"; GRANT SELECT ON t TO "${u.userPrincipalName}";`).join(' ')}`,
+   ${[...users, ...newcomers].map((u) => `GRANT USAGE ON SCHEMA public TO "${u.userPrincipalName}"; GRANT SELECT ON t TO "${u.userPrincipalName}";`).join(' ')}`,
   'demo',
 );
 const pgServers = { local: { host: db.gate.host, port: db.gate.port } };
@@ -197,6 +204,7 @@ function tally(responses) {
 }
 
 // ---- faults under load ----------------------------------------------------------------------
+let newcomerIndex = 0;
 async function underLoad(name, server, { apply, clear, faultMs = 1500, freshTokenShare = 0.5 }) {
   progress(`fault: ${name}`);
   const responses = [];
@@ -219,10 +227,14 @@ async function underLoad(name, server, { apply, clear, faultMs = 1500, freshToke
   await new Promise((r) => setTimeout(r, 500));
   stop = true;
   await Promise.all(workers);
-  // recovered without restart: the next calls all succeed
+  // recovered without restart: the next calls all succeed, for known callers and for a caller
+  // never seen before
+  const newcomer = newcomers[newcomerIndex++ % newcomers.length];
   let recovered = false;
   for (let attempt = 0; attempt < 120 && !recovered; attempt++) {
-    const after = await Promise.all(users.slice(0, 5).map(async (u) => query(server, await tokenFor(u))));
+    const after = await Promise.all(
+      [...users.slice(0, 5), newcomer].map(async (u) => query(server, await tokenFor(u))),
+    );
     recovered = after.every((r) => r.status === 200 && r.json?.result && !r.json.result.isError);
     if (!recovered) await new Promise((r) => setTimeout(r, 250));
   }

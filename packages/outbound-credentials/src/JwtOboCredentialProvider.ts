@@ -211,6 +211,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
         tokenType: 'Bearer',
       };
     } catch (error) {
+      releaseThrottle(cca);
       throw this.#mapError(error);
     }
   }
@@ -279,4 +280,25 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     const cca = await this.#cca?.catch(() => undefined);
     cca?.clearCache();
   }
+}
+
+/**
+ * After a failed token request msal-node remembers the failure (a 5xx or 429: for Retry-After or
+ * 60 s) under a key made of app, authority and scopes only: no user. With one client serving every
+ * caller, one caller's transient 5xx would then refuse On-Behalf-Of to all callers for a minute
+ * without a request. The failure is reported to its caller (retryable); the remembered entry is
+ * dropped so other callers, and this one's retry, reach the identity provider.
+ */
+function releaseThrottle(cca: ConfidentialClientApplication): void {
+  const storage = (
+    cca.getTokenCache() as unknown as {
+      storage?: { getKeys?(): string[]; removeItem?(key: string): unknown };
+    }
+  ).storage;
+  if (typeof storage?.getKeys === 'function' && typeof storage.removeItem === 'function') {
+    for (const key of storage.getKeys()) if (key.startsWith('throttling.')) storage.removeItem(key);
+    return;
+  }
+  // another msal-node layout: clear its cache (ours stays the source of cached tokens)
+  void cca.clearCache();
 }

@@ -297,6 +297,30 @@ describe('errors: typed, clear, and free of tokens and secrets', () => {
     await expect(p.getTokenCredential(ctx).getToken(PG_SCOPE)).resolves.toBeTruthy();
   });
 
+  it("one caller's 5xx from the identity provider does not block other callers (msal-node throttles app-wide)", async () => {
+    // msal-node remembers a 5xx for 60 s under a key without any user in it, so by itself one
+    // caller's transient failure would refuse every caller's On-Behalf-Of without a request.
+    const p = provider(api, { kind: 'ClientSecret', secret: SECRET });
+    const first = await callerContext(emulator.addUser({ userPrincipalName: 'five-a@contoso.com' }));
+    const second = await callerContext(emulator.addUser({ userPrincipalName: 'five-b@contoso.com' }));
+    emulator.setFault('token', { kind: 'status', status: 503 });
+    try {
+      const error = await oboFails(p, first);
+      expect(error.code).toBe('provider_unavailable');
+      expect(error.retryable).toBe(true);
+    } finally {
+      emulator.clearFaults();
+    }
+    const before = p.networkRequests;
+    const token = await p.getTokenCredential(second).getToken(PG_SCOPE);
+    expect(decodeJwt(token!.token).oid).toBe(second.principal.objectId);
+    // and the caller who met the failure is served again at once, not after a minute
+    const again = await p.getTokenCredential(first).getToken(PG_SCOPE);
+    expect(decodeJwt(again!.token).oid).toBe(first.principal.objectId);
+    expect(p.networkRequests - before).toBe(2);
+    expect(emulator.countRequests({ grant: 'on_behalf_of', objectId: second.principal.objectId })).toBe(1);
+  });
+
   it('a Key Vault certificate that is missing or not exportable', async () => {
     const missing = provider(api, {
       kind: 'CertificateKeyVault',
