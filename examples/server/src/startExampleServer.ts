@@ -110,6 +110,12 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     auth.inboundAuthentication,
     {
       ...options.inboundOptions,
+      // the operator learns why callers get 503 (e.g. an untrusted TLS certificate), once per outage
+      jwks: {
+        onRefreshError: (m: string) => logger.warn(`Inbound JWT: ${m}`),
+        onRefreshRecovered: (m: string) => logger.info(`Inbound JWT: ${m}`),
+        ...options.inboundOptions?.jwks,
+      },
       accessor,
       ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     },

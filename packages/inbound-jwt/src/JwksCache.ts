@@ -14,8 +14,14 @@ export interface JwksCacheOptions {
   /** How long the last keys fetched keep validating while the provider is unreachable; default 1 hour. */
   readonly lastKnownGoodMs?: number;
   readonly now?: () => number;
-  /** Called once per failed refresh, with a message that names no token. */
+  /**
+   * Called when fetching the keys starts failing (once per outage, not once per request), with a
+   * message that names the URL and the cause (e.g. a refused connection or an untrusted TLS
+   * certificate) and no token. Wire it to your logger: the 503 a caller gets says less.
+   */
   readonly onRefreshError?: (message: string) => void;
+  /** Called when the keys can be fetched again after `onRefreshError`. */
+  readonly onRefreshRecovered?: (message: string) => void;
 }
 
 const RETRY_AFTER_SECONDS = 5;
@@ -26,8 +32,9 @@ const RETRY_AFTER_SECONDS = 5;
  * bounded window (unlike jose's remote key set, which throws as soon as a refetch fails).
  */
 export class JwksCache {
-  readonly #options: Required<Omit<JwksCacheOptions, 'onRefreshError'>> &
-    Pick<JwksCacheOptions, 'onRefreshError'>;
+  readonly #options: Required<Omit<JwksCacheOptions, 'onRefreshError' | 'onRefreshRecovered'>> &
+    Pick<JwksCacheOptions, 'onRefreshError' | 'onRefreshRecovered'>;
+  #failing = false;
   #keys = new Map<string, KeyObject>();
   #fetchedAtMs = Number.NEGATIVE_INFINITY;
   #lastAttemptMs = Number.NEGATIVE_INFINITY;
@@ -114,11 +121,27 @@ export class JwksCache {
       this.fetchCount++;
       this.#keys = next;
       this.#fetchedAtMs = this.#options.now();
+      if (this.#failing) {
+        this.#failing = false;
+        this.#options.onRefreshRecovered?.(`signing keys fetched again from ${this.#where()}`);
+      }
     } catch (error) {
+      const where = this.#where();
       this.#jwksUri = undefined;
-      this.#options.onRefreshError?.(`signing key refresh failed: ${(error as Error).message}`);
+      if (!this.#failing) {
+        this.#failing = true;
+        this.#options.onRefreshError?.(
+          `signing keys could not be fetched from ${where}: ${describeFetchError(error)}; requests that need them are answered 503 until they can`,
+        );
+      }
       throw error;
     }
+  }
+
+  /** The URL being fetched, without query string (the discovery URL until the key set URL is known). */
+  #where(): string {
+    const url = new URL(this.#jwksUri ?? this.#options.discoveryUrl);
+    return `${url.origin}${url.pathname}`;
   }
 
   async #discoverJwksUri(): Promise<string> {
@@ -144,4 +167,14 @@ export class JwksCache {
     if (!response.ok) throw new Error(`${new URL(url).pathname} answered HTTP ${response.status}`);
     return response.json();
   }
+}
+
+/** A short cause: fetch's own "fetch failed" hides the reason in `cause` (e.g. ECONNREFUSED, an untrusted certificate). */
+function describeFetchError(error: unknown): string {
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'no answer within the timeout';
+  const cause = e?.cause;
+  const detail = cause ? [cause.code, cause.message].filter(Boolean).join(': ') : '';
+  const text = detail ? `${e?.message ?? 'error'} (${detail})` : (e?.message ?? String(error));
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

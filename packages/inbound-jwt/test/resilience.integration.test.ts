@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { JwtBearerInboundSetup, JwtBearerValidator } from '@mcp-auth-kit/inbound-jwt';
 import { type EmulatedUser, EntraEmulator } from '@mcp-auth-kit/testing';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
@@ -78,6 +80,47 @@ describe('signing keys', () => {
       emulator.clearFaults();
     }
     await expect(validator.validate(t)).resolves.toBeTruthy();
+  });
+
+  it('tells the operator once per outage why the keys cannot be fetched, and once when they can again', async () => {
+    const errors: string[] = [];
+    const recoveries: string[] = [];
+    const validator = new JwtBearerValidator(azureAdFor(emulator), {
+      cacheMaxEntries: 0,
+      jwks: {
+        cooldownMs: 0,
+        onRefreshError: (m) => errors.push(m),
+        onRefreshRecovered: (m) => recoveries.push(m),
+      },
+    });
+    const t = await token();
+    emulator.setFault('discovery', { kind: 'status', status: 500 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        await expect(validator.validate(t)).rejects.toMatchObject({ code: 'provider_unavailable' });
+      }
+    } finally {
+      emulator.clearFaults();
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`${new URL(emulator.instance).origin}/`);
+    expect(errors[0]).toContain('/.well-known/openid-configuration');
+    expect(errors[0]).toContain('HTTP 500');
+    expect(errors[0]).not.toContain(t.split('.')[2]!);
+    expect(recoveries).toHaveLength(0);
+    await expect(validator.validate(t)).resolves.toBeTruthy();
+    expect(recoveries).toHaveLength(1);
+    // a refused connection names its cause, not just "fetch failed"
+    const listener = createServer().listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const { port } = listener.address() as AddressInfo;
+    await new Promise((r) => listener.close(r));
+    const closed = new JwtBearerValidator(
+      { ...azureAdFor(emulator), instance: `https://127.0.0.1:${port}/` },
+      { jwks: { onRefreshError: (m) => errors.push(m) } },
+    );
+    await expect(closed.validate(t)).rejects.toMatchObject({ code: 'provider_unavailable' });
+    expect(errors[1]).toContain('ECONNREFUSED');
   });
 
   it('answers 503 with Retry-After, never 401 or 500, when no keys can be had', async () => {
