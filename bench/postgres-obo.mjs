@@ -105,25 +105,20 @@ const dbToken = await emulator.mintUserToken({
   version: '1.0',
   lifetimeSeconds: 7200,
 });
-const bare = new pg.Pool({
-  host: db.gate.host,
-  port: db.gate.port,
-  user: u0.userPrincipalName,
-  password: dbToken,
-  database: 'demo',
-  max: 1,
-});
+const barePool = () =>
+  new pg.Pool({
+    host: db.gate.host,
+    port: db.gate.port,
+    user: u0.userPrincipalName,
+    password: dbToken,
+    database: 'demo',
+    max: 1,
+  });
+const bare = barePool();
 // The same safety envelope written by hand as separate queries (one round trip each), as the
 // tool did before it wrote the envelope in a single round trip: BEGIN READ ONLY + statement
 // timeout, the statement, ROLLBACK. (Its own connection, so the bare pool keeps one too.)
-const envelopePool = new pg.Pool({
-  host: db.gate.host,
-  port: db.gate.port,
-  user: u0.userPrincipalName,
-  password: dbToken,
-  database: 'demo',
-  max: 1,
-});
+const envelopePool = barePool();
 const envelopeClient = await envelopePool.connect();
 const envelope = async () => {
   await envelopeClient.query(
