@@ -214,6 +214,20 @@ describe('safety', () => {
     expect((await stack.admin('SELECT count(*)::int AS n FROM orders', 'demo')).rows[0]).toEqual({ n: 3000 });
   });
 
+  it('a statement that fails after some rows, or lacks its parameters, is an error with no partial rows', async () => {
+    for (const query of ['SELECT 10 / (3 - x) AS q FROM generate_series(1, 5) AS x', 'SELECT $1::int AS p']) {
+      const r = await call(alice, 'postgres_database_query', { server: 'local', database: 'demo', query });
+      expect(r.isError).toBe(true);
+      expect(r.structuredContent).toBeUndefined();
+    }
+    const after = await call(alice, 'postgres_database_query', {
+      server: 'local',
+      database: 'demo',
+      query: "SELECT current_setting('transaction_read_only') AS ro",
+    });
+    expect(after.structuredContent?.rows).toEqual([{ ro: 'on' }]);
+  });
+
   it('answers an empty statement and COPY TO STDOUT without rows, and keeps serving', async () => {
     for (const query of ['   ', 'COPY (SELECT 1) TO STDOUT']) {
       const r = await call(alice, 'postgres_database_query', { server: 'local', database: 'demo', query });
