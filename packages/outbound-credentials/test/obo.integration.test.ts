@@ -321,6 +321,24 @@ describe('errors: typed, clear, and free of tokens and secrets', () => {
     expect(emulator.countRequests({ grant: 'on_behalf_of', objectId: second.principal.objectId })).toBe(1);
   });
 
+  it('a rate limit the identity provider asks for (429 with Retry-After) is respected for every caller', async () => {
+    // its own app registration: msal keys the throttle by app, authority and scopes
+    const limited = emulator.registerApp({ secret: SECRET });
+    const p = provider(limited, { kind: 'ClientSecret', secret: SECRET });
+    const first = await callerContext(emulator.addUser({ userPrincipalName: 'rl-a@contoso.com' }), limited);
+    const second = await callerContext(emulator.addUser({ userPrincipalName: 'rl-b@contoso.com' }), limited);
+    emulator.setFault('token', { kind: 'status', status: 429, retryAfterSeconds: 30 });
+    try {
+      expect((await oboFails(p, first)).code).toBe('provider_unavailable');
+    } finally {
+      emulator.clearFaults();
+    }
+    const error = await oboFails(p, second);
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.retryable).toBe(true);
+    expect(emulator.countRequests({ grant: 'on_behalf_of', objectId: second.principal.objectId })).toBe(0);
+  });
+
   it('a Key Vault certificate that is missing or not exportable', async () => {
     const missing = provider(api, {
       kind: 'CertificateKeyVault',

@@ -534,10 +534,14 @@ export class EntraEmulator {
     let status = 200;
     try {
       if (fault?.kind === 'status') {
-        throw new HttpError(fault.status, {
-          error: 'temporarily_unavailable',
-          error_description: `AADSTS90033: A transient error has occurred (emulated ${fault.status}).`,
-        });
+        throw new HttpError(
+          fault.status,
+          {
+            error: 'temporarily_unavailable',
+            error_description: `AADSTS90033: A transient error has occurred (emulated ${fault.status}).`,
+          },
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) },
+        );
       }
       const body = await this.#route(req, method, url, endpoint, record);
       sendJson(res, 200, body);
