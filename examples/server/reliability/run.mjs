@@ -309,7 +309,7 @@ await underLoad('PostgreSQL restarted', obo, {
     const r = await query(kvServer, token);
     responses.push(r);
     recovered =
-      r.status === 200 && r.json?.result?.structuredContent?.rows?.[0]?.u === user.userPrincipalName;
+      r.status === 200 && r.json?.result?.structuredContent?.rows?.[0]?.[0] === user.userPrincipalName;
   }
   results.push({
     scenario: 'fault: Key Vault down at start-up',
@@ -465,7 +465,7 @@ async function isolation(name, server, audience, callsPerUser) {
       for (let u = jobs.pop(); u !== undefined; u = jobs.pop()) {
         const r = await query(server, tokens[u]);
         responses.push(r);
-        const who = r.json?.result?.structuredContent?.rows?.[0]?.u;
+        const who = r.json?.result?.structuredContent?.rows?.[0]?.[0];
         if (who !== undefined && who !== users[u].userPrincipalName) crossings++;
       }
     }),

@@ -107,7 +107,7 @@ describe('mcp-auth-example dev', () => {
       name: 'postgres_database_query',
       arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
     })) as unknown as { structuredContent: { rows: unknown[] } };
-    expect(result.structuredContent.rows).toEqual([{ u: 'bob@contoso.com' }]);
+    expect(result.structuredContent.rows).toEqual([['bob@contoso.com']]);
     await client.close();
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');

@@ -22,7 +22,7 @@ describe('ManagedIdentity', () => {
     const bob = await world.client(server.mcpUrl, await world.token(world.bob));
     for (const client of [alice, bob]) {
       expect((await query(client, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-        { u: 'system-assigned-identity' },
+        ['system-assigned-identity'],
       ]);
     }
     const who = (await bob.callTool({ name: 'whoami', arguments: {} })) as unknown as {

@@ -61,13 +61,13 @@ describe('JwtObo with a client secret', () => {
     const bob = await world.client(server.mcpUrl, await world.token(world.bob));
     expect(
       (await query(alice, 'SELECT current_user AS u, note FROM alice_notes')).structuredContent?.rows,
-    ).toEqual([{ u: 'alice@contoso.com', note: 'only alice' }]);
+    ).toEqual([['alice@contoso.com', 'only alice']]);
     const refused = await query(bob, 'SELECT note FROM alice_notes');
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain('permission denied');
     expect(
       (await query(bob, 'SELECT current_user AS u FROM orders LIMIT 1')).structuredContent?.rows,
-    ).toEqual([{ u: 'bob@contoso.com' }]);
+    ).toEqual([['bob@contoso.com']]);
     const who = (await alice.callTool({ name: 'whoami', arguments: {} })) as unknown as {
       structuredContent: {
         caller: { userPrincipalName: string; scopes: string[] };
@@ -123,7 +123,7 @@ describe('JwtObo with a client secret', () => {
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
-    expect((await query(client, 'SELECT 1 AS ok')).structuredContent?.rows).toEqual([{ ok: 1 }]);
+    expect((await query(client, 'SELECT 1 AS ok')).structuredContent?.rows).toEqual([[1]]);
   });
 
   it('answers 403 insufficient_scope for a tool whose policy the caller lacks', async () => {
@@ -182,7 +182,7 @@ describe('JwtObo with a client secret', () => {
     expect(stolen.status).toBe(404);
     const own = await world.client(server.mcpUrl, aliceToken);
     expect((await query(own, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-      { u: 'alice@contoso.com' },
+      ['alice@contoso.com'],
     ]);
   });
 });
@@ -198,7 +198,7 @@ describe('JwtObo with a certificate', () => {
     });
     const alice = await world.client(server.mcpUrl, await world.token(world.alice, world.certApp));
     expect((await query(alice, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-      { u: 'alice@contoso.com' },
+      ['alice@contoso.com'],
     ]);
   });
 });
@@ -224,7 +224,7 @@ describe('JwtPassthrough', () => {
     });
     const alice = await world.client(server.mcpUrl, dbToken);
     expect((await query(alice, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-      { u: 'alice@contoso.com' },
+      ['alice@contoso.com'],
     ]);
 
     const appServer = await world.server({

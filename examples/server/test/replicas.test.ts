@@ -76,10 +76,10 @@ if (!available && process.env.CI !== 'true') {
       const onA = await world.client(replicas[0]!.mcpUrl, token);
       const onB = await world.client(replicas[1]!.mcpUrl, token);
       expect((await query(onA, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-        { u: 'alice@contoso.com' },
+        ['alice@contoso.com'],
       ]);
       expect((await query(onB, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
-        { u: 'alice@contoso.com' },
+        ['alice@contoso.com'],
       ]);
       expect(world.emulator.countRequests({ grant: 'on_behalf_of', objectId: user.objectId })).toBe(1);
     });

@@ -1,5 +1,6 @@
 // pg's own result parser and value mapper (as pg-cursor uses them): rows parse with the client's
 // type parsers, parameters map like pg's own queries.
+import pg from 'pg';
 import Result from 'pg/lib/result.js';
 import pgUtils from 'pg/lib/utils.js';
 
@@ -13,56 +14,117 @@ interface PgConnection {
   execute(message: { portal?: string; rows?: number }): void;
   sync(): void;
   sendCopyFail(message: string): void;
-  readonly stream: { cork?(): void; uncork?(): void };
+  readonly stream: NodeJS.ReadWriteStream & {
+    cork?(): void;
+    uncork?(): void;
+    destroy(): void;
+  };
 }
 
 interface PgResult {
   fields: Array<{ name: string; dataTypeID: number }>;
   addFields(fields: unknown[]): void;
-  parseRow(fields: unknown[]): Record<string, unknown>;
+  parseRow(fields: unknown[]): unknown;
 }
 
-export interface ReadOnlyStatementOutcome {
-  readonly fields: Array<{ name: string; dataTypeID: number }>;
-  readonly rows: Array<Record<string, unknown>>;
+type TypeParsers = { getTypeParser(oid: number, format?: string): (value: string) => unknown };
+
+const JSON_OIDS = new Set([114, 3802]);
+const JSON_ARRAY_OIDS = new Set([199, 3807]);
+const TEXT_ARRAY_OID = 1009;
+/**
+ * pg's default parsers, except that json and jsonb stay text: parsed, a JSON value takes about
+ * twenty times its wire size in memory, and the budget below counts wire bytes.
+ */
+const JSON_AS_TEXT: TypeParsers = {
+  getTypeParser(oid, format) {
+    if (JSON_OIDS.has(oid)) return (value: string) => value;
+    if (JSON_ARRAY_OIDS.has(oid)) return pg.types.getTypeParser(TEXT_ARRAY_OID as never, 'text');
+    return pg.types.getTypeParser(oid as never, (format ?? 'text') as 'text');
+  },
+};
+
+export interface ReadOnlyStatementOptions {
+  readonly values?: unknown[];
+  readonly statementTimeoutMs: number;
+  /** Execute's row limit; 0 or absent means all rows. */
+  readonly maxRows?: number;
+  /**
+   * Most bytes the server may send for the statement (rows, COPY data, notices) before the
+   * statement is abandoned; counted on the socket as they arrive, before any parsing. Default 8 MiB.
+   */
+  readonly maxBytes?: number;
+  /** `array`: rows as arrays (duplicate column names kept), json/jsonb as text. Default `object`. */
+  readonly rowMode?: 'array' | 'object';
 }
+
+export interface ReadOnlyStatementOutcome<Row = unknown> {
+  readonly fields: Array<{ name: string; dataTypeID: number }>;
+  readonly rows: Row[];
+  /**
+   * The server sent more than `maxBytes`: reading stopped there, the rows are those that arrived
+   * before, and the connection was cut (its backend must be ended: see `backendPid`).
+   */
+  readonly overBudget: boolean;
+}
+
+/** Bytes past the budget that may already be in flight in one socket read. */
+const READ_SLACK_BYTES = 64 * 1024;
 
 /**
  * One statement inside a read-only, time-limited transaction that is always rolled back, written
  * to the server in a single round trip (a pg "submittable"):
  *
- *   BEGIN READ ONLY · set_config(statement_timeout, local) · the statement (extended protocol:
- *   exactly one statement; Execute with a row limit) · ROLLBACK · Sync
+ *   BEGIN READ ONLY · set_config(statement_timeout, local), pg_backend_pid() · the statement
+ *   (extended protocol: exactly one statement; Execute with a row limit) · ROLLBACK · DISCARD ALL
+ *   · Sync
  *
  * The statement cannot end the envelope early to run something else: the extended protocol admits
  * one statement, and the read-only transaction has taken its snapshot before the statement runs
- * (so `SET TRANSACTION READ WRITE` is refused). When anything fails the server skips the rest up
- * to Sync, which leaves the transaction aborted: the caller must then send ROLLBACK itself.
+ * (so `SET TRANSACTION READ WRITE` is refused). DISCARD ALL after the ROLLBACK drops what a
+ * transaction does not undo (advisory locks, prepared statements, listeners, temp objects,
+ * session settings). When anything fails the server skips the rest up to Sync, which leaves the
+ * transaction aborted: the caller must then send `RECOVERY_SQL` itself.
+ *
+ * The bytes the server sends are counted on the socket as they arrive. Past `maxBytes` the
+ * statement is abandoned: the socket is destroyed (so no more is read or parsed) and the outcome
+ * says so; ending the backend is the connection owner's job.
  */
-export class ReadOnlyStatement {
+export class ReadOnlyStatement<Row = unknown> {
   readonly text: string;
-  /** pg sets the client's type parsers on it (`query._result._types`). */
+  /** pg would set the client's type parsers on it (`query._result._types`); ours are set here. */
   readonly _result: PgResult & { _types?: unknown };
   callback: ((error: Error | null) => void) | undefined;
   readonly #values: unknown[];
   readonly #timeoutMs: number;
   readonly #maxRows: number;
-  readonly #rows: Array<Record<string, unknown>> = [];
-  /** 0 BEGIN, 1 set_config, 2 the statement, 3 ROLLBACK, 4 done. */
+  readonly #maxBytes: number;
+  readonly #rows: Row[] = [];
+  /** 0 BEGIN, 1 set_config, 2 the statement, 3 ROLLBACK, 4 DISCARD ALL, 5 done. */
   #phase = 0;
   #error: Error | undefined;
   #settled = false;
-  readonly #done: Promise<ReadOnlyStatementOutcome>;
-  #resolve!: (outcome: ReadOnlyStatementOutcome) => void;
+  #bytes = 0;
+  #overBudget = false;
+  #stream: PgConnection['stream'] | undefined;
+  readonly #meter = (chunk: Buffer | string) => this.#count(chunk);
+  /** The server process running this statement, once the envelope's first row has told it. */
+  backendPid: number | undefined;
+  readonly #done: Promise<ReadOnlyStatementOutcome<Row>>;
+  #resolve!: (outcome: ReadOnlyStatementOutcome<Row>) => void;
   #reject!: (error: Error) => void;
 
-  constructor(text: string, options: { values?: unknown[]; statementTimeoutMs: number; maxRows?: number }) {
+  constructor(text: string, options: ReadOnlyStatementOptions) {
     this.text = text;
     this.#values = options.values ?? [];
     this.#timeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs));
-    // Execute's row limit; 0 means all rows.
     this.#maxRows = options.maxRows ?? 0;
-    this._result = new (Result as unknown as new () => PgResult)();
+    this.#maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    const ResultClass = Result as unknown as new (rowMode?: string, types?: TypeParsers) => PgResult;
+    this._result =
+      options.rowMode === 'array'
+        ? new ResultClass('array', JSON_AS_TEXT)
+        : new ResultClass(undefined, undefined);
     this.#done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -71,8 +133,8 @@ export class ReadOnlyStatement {
     this.#done.catch(() => {});
   }
 
-  /** Settles when the server has answered the whole round trip. */
-  get done(): Promise<ReadOnlyStatementOutcome> {
+  /** Settles when the server has answered the whole round trip, or the budget stopped it. */
+  get done(): Promise<ReadOnlyStatementOutcome<Row>> {
     return this.#done;
   }
 
@@ -83,7 +145,7 @@ export class ReadOnlyStatement {
       connection.parse({ text: 'BEGIN TRANSACTION READ ONLY' });
       connection.bind({});
       connection.execute({});
-      connection.parse({ text: "SELECT set_config('statement_timeout', $1, true)" });
+      connection.parse({ text: "SELECT set_config('statement_timeout', $1, true), pg_backend_pid()" });
       connection.bind({ values: [String(this.#timeoutMs)], valueMapper: prepareValue });
       connection.execute({});
       connection.parse({ text: this.text });
@@ -93,6 +155,9 @@ export class ReadOnlyStatement {
       connection.parse({ text: 'ROLLBACK' });
       connection.bind({});
       connection.execute({});
+      connection.parse({ text: 'DISCARD ALL' });
+      connection.bind({});
+      connection.execute({});
       connection.sync();
     } catch (error) {
       // a parameter that cannot be mapped: nothing has been sent yet (the stream is corked)
@@ -100,7 +165,20 @@ export class ReadOnlyStatement {
     } finally {
       stream.uncork?.();
     }
+    // Before pg's parser sees a chunk: an oversized row is refused before it is assembled.
+    this.#stream = stream;
+    stream.prependListener('data', this.#meter);
     return null;
+  }
+
+  #count(chunk: Buffer | string): void {
+    if (this.#settled) return;
+    this.#bytes += chunk.length;
+    if (this.#bytes <= this.#maxBytes + READ_SLACK_BYTES) return;
+    this.#overBudget = true;
+    // The rows already parsed are kept; nothing more is read. The caller ends the backend.
+    this.#settle(undefined);
+    this.#stream?.destroy();
   }
 
   handleRowDescription(message: { fields: unknown[] }): void {
@@ -108,9 +186,15 @@ export class ReadOnlyStatement {
   }
 
   handleDataRow(message: { fields: unknown[] }): void {
-    if (this.#phase !== 2) return; // the set_config row
+    if (this.#settled) return;
+    if (this.#phase === 1) {
+      const pid = Number(message.fields[1]);
+      if (Number.isInteger(pid) && pid > 0) this.backendPid = pid;
+      return;
+    }
+    if (this.#phase !== 2) return;
     try {
-      this.#rows.push(this._result.parseRow(message.fields));
+      this.#rows.push(this._result.parseRow(message.fields) as Row);
     } catch (error) {
       this.#error ??= error instanceof Error ? error : new Error(String(error));
     }
@@ -143,7 +227,7 @@ export class ReadOnlyStatement {
       this.#settle(this.#error);
       return;
     }
-    if (this.#phase < 4) {
+    if (this.#phase < 5) {
       this.#settle(new Error('the server answered the read-only envelope incompletely'));
       return;
     }
@@ -153,8 +237,12 @@ export class ReadOnlyStatement {
   #settle(error: Error | undefined): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#stream?.removeListener('data', this.#meter);
     if (error) this.#reject(error);
-    else this.#resolve({ fields: this._result.fields, rows: this.#rows });
+    else this.#resolve({ fields: this._result.fields, rows: this.#rows, overBudget: this.#overBudget });
     this.callback?.(error ?? null);
   }
 }
+
+/** After a failed envelope (the server skipped to Sync, leaving the transaction aborted). */
+export const RECOVERY_SQL = ['ROLLBACK', 'DISCARD ALL'] as const;

@@ -1,18 +1,25 @@
 import type pg from 'pg';
-import { ReadOnlyStatement } from './ReadOnlyStatement.js';
+import type { Lease } from './ConnectionManager.js';
+import { PostgresToolError } from './errors.js';
+import { RECOVERY_SQL, ReadOnlyStatement } from './ReadOnlyStatement.js';
 
 export interface QueryLimits {
   /** Statement timeout; default 15 000. */
   readonly statementTimeoutMs: number;
   /** Most rows returned; default 1000. */
   readonly maxRows: number;
-  /** Most bytes of JSON returned; default 1 MiB. */
+  /**
+   * Most bytes of result per call, default 1 MiB: enforced on the wire as rows arrive (before
+   * they are parsed) and again on the JSON returned.
+   */
   readonly maxResultBytes: number;
 }
 
 export interface QueryResult {
+  /** Every column, in order (duplicate names kept). */
   readonly columns: Array<{ name: string; dataTypeId: number }>;
-  readonly rows: Array<Record<string, unknown>>;
+  /** One array per row, values in column order. */
+  readonly rows: unknown[][];
   readonly rowCount: number;
   readonly truncated: boolean;
   readonly truncatedReason?: 'rows' | 'size';
@@ -30,28 +37,36 @@ export function toJsonValue(value: unknown): unknown {
 
 /**
  * Runs one statement in a read-only transaction that it cannot end or change: the transaction
- * takes its snapshot (so `SET TRANSACTION READ WRITE` is refused) and is always rolled back; the
- * statement goes through the extended protocol (so it is exactly one statement) with a row limit
- * (so at most `maxRows + 1` rows are ever fetched), under a statement timeout. The whole envelope
- * is one round trip (see ReadOnlyStatement).
+ * takes its snapshot (so `SET TRANSACTION READ WRITE` is refused) and is always rolled back, and
+ * the session is reset afterwards; the statement goes through the extended protocol (so it is
+ * exactly one statement) with a row limit (so at most `maxRows + 1` rows are ever fetched) and a
+ * byte budget counted as rows arrive, under a statement timeout. The whole envelope is one round
+ * trip (see ReadOnlyStatement). json and jsonb values come back as their JSON text.
  */
-export async function runReadOnly(
-  client: pg.PoolClient,
-  sql: string,
-  limits: QueryLimits,
-): Promise<QueryResult> {
-  const { fields, rows: raw } = await runEnvelope(
-    client,
-    new ReadOnlyStatement(sql, {
+export async function runReadOnly(lease: Lease, sql: string, limits: QueryLimits): Promise<QueryResult> {
+  const {
+    fields,
+    rows: raw,
+    overBudget,
+  } = await runEnvelope(
+    lease,
+    new ReadOnlyStatement<unknown[]>(sql, {
       statementTimeoutMs: limits.statementTimeoutMs,
       maxRows: limits.maxRows + 1,
+      maxBytes: limits.maxResultBytes,
+      rowMode: 'array',
     }),
   );
-  const rows: Array<Record<string, unknown>> = [];
-  let bytes = 0;
-  let truncatedReason: 'rows' | 'size' | undefined = raw.length > limits.maxRows ? 'rows' : undefined;
+  const columns = fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID }));
+  const rows: unknown[][] = [];
+  let bytes = JSON.stringify(columns).length;
+  let truncatedReason: 'rows' | 'size' | undefined = overBudget
+    ? 'size'
+    : raw.length > limits.maxRows
+      ? 'rows'
+      : undefined;
   for (const row of raw.slice(0, limits.maxRows)) {
-    const json = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toJsonValue(v)]));
+    const json = row.map(toJsonValue);
     bytes += JSON.stringify(json).length + 1;
     if (bytes > limits.maxResultBytes) {
       truncatedReason = 'size';
@@ -60,7 +75,7 @@ export async function runReadOnly(
     rows.push(json);
   }
   return {
-    columns: fields.map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
+    columns,
     rows,
     rowCount: rows.length,
     truncated: truncatedReason !== undefined,
@@ -68,37 +83,59 @@ export async function runReadOnly(
   };
 }
 
-/** Runs our own parameterised catalog query inside the same read-only, time-limited envelope. */
+/**
+ * Runs our own parameterised catalog query inside the same read-only, time-limited envelope; a
+ * result larger than the budget is an error (a catalog answer cut short would mislead).
+ */
 export async function runCatalogQuery<T extends pg.QueryResultRow>(
-  client: pg.PoolClient,
+  lease: Lease,
   text: string,
   values: unknown[],
-  statementTimeoutMs: number,
+  limits: QueryLimits,
 ): Promise<T[]> {
-  const { rows } = await runEnvelope(client, new ReadOnlyStatement(text, { values, statementTimeoutMs }));
-  return rows as T[];
+  const { rows, overBudget } = await runEnvelope(
+    lease,
+    new ReadOnlyStatement<T>(text, {
+      values,
+      statementTimeoutMs: limits.statementTimeoutMs,
+      maxBytes: limits.maxResultBytes,
+    }),
+  );
+  if (overBudget) {
+    throw new PostgresToolError(
+      'query_error',
+      `the catalog answer is larger than the ${limits.maxResultBytes}-byte result budget`,
+    );
+  }
+  return rows;
 }
 
-async function runEnvelope(client: pg.PoolClient, statement: ReadOnlyStatement) {
-  client.query(statement as unknown as pg.QueryConfig);
+async function runEnvelope<Row>(lease: Lease, statement: ReadOnlyStatement<Row>) {
+  lease.client.query(statement as unknown as pg.QueryConfig);
   try {
-    return await statement.done;
+    const outcome = await statement.done;
+    lease.backendPid = statement.backendPid;
+    // the socket was cut mid-answer: the backend may still be producing rows
+    if (outcome.overBudget) lease.abandon();
+    return outcome;
   } catch (error) {
+    lease.backendPid = statement.backendPid;
     // the server skipped the ROLLBACK after the failure: the transaction is left aborted
-    await rollbackUnlessDead(client, error);
+    await recoverUnlessDead(lease, error);
     throw error;
   }
 }
 
 /**
- * Rolls back after a failed statement, unless the connection itself is gone (server shutdown,
- * network): a query sent on a dead connection may never be answered, and the pool destroys it.
+ * Rolls back and resets the session after a failed statement, unless the connection itself is
+ * gone (server shutdown, network): a query sent on a dead connection may never be answered, and
+ * the pool destroys it.
  */
-async function rollbackUnlessDead(client: pg.PoolClient, error: unknown): Promise<void> {
+async function recoverUnlessDead(lease: Lease, error: unknown): Promise<void> {
   const code = (error as { code?: string }).code ?? '';
   const dead = code === '' || code.startsWith('08') || code.startsWith('57P') || !/^[0-9A-Z]{5}$/.test(code);
   if (dead) return;
-  await client.query('ROLLBACK');
+  for (const sql of RECOVERY_SQL) await lease.client.query(sql);
 }
 
 export const SQL = {

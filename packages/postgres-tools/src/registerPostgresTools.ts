@@ -8,12 +8,18 @@ import {
 } from '@mcp-auth-kit/auth-core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type pg from 'pg';
 import { z } from 'zod';
-import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
+import {
+  type ConnectionLimits,
+  ConnectionManager,
+  type ConnectionStats,
+  type Lease,
+} from './ConnectionManager.js';
 import { describePgError } from './describePgError.js';
 import { PostgresToolError } from './errors.js';
+import { identifierArg } from './identifiers.js';
 import { MAIN_SETTINGS, type QueryLimits, runCatalogQuery, runReadOnly, SQL } from './queries.js';
+import { ResultBudget } from './ResultBudget.js';
 import { type PostgresServerEntry, type ResolvedServer, resolveServer } from './servers.js';
 
 export interface PostgresToolsOptions {
@@ -21,11 +27,25 @@ export interface PostgresToolsOptions {
   readonly credentialProvider: ITokenCredentialProvider;
   /** Allow-listed servers by name. */
   readonly servers?: Readonly<Record<string, PostgresServerEntry>>;
-  /** Also accept Azure Database for PostgreSQL servers by name or host; default true. */
+  /**
+   * Also accept any Azure Database for PostgreSQL server a caller names (`<name>` or its host
+   * name). Default false: every such server shares one token audience, so a prompt-injected model
+   * could send the caller's database token to a server an attacker owns. Opting in logs a warning.
+   */
   readonly allowAzureHosts?: boolean;
+  /** Where the start-up warnings go; default `console.warn`. */
+  readonly logger?: { warn(message: string): void };
   /** Login role when the outbound identity is the host's (ManagedIdentity / Default): the identity's role name. */
   readonly managedIdentityRoleName?: string;
-  readonly limits?: Partial<QueryLimits> & ConnectionLimits;
+  readonly limits?: Partial<QueryLimits> &
+    ConnectionLimits & {
+      /**
+       * Result memory all calls together may hold at once (each reserves its `maxResultBytes`);
+       * calls beyond it wait up to `connectTimeoutMs`, then get a retryable "busy" error. Default
+       * 32 × `maxResultBytes`.
+       */
+      readonly maxInFlightResultBytes?: number;
+    };
   readonly accessor?: AuthContextAccessor;
   /** Prefix for tool names; default none (`postgres_list`, …). */
   readonly toolNamePrefix?: string;
@@ -52,20 +72,11 @@ interface ToolDefinition {
 }
 
 const CALLER_TYPES = new Set(['JwtObo', 'JwtPassthrough']);
-const IDENT = z.string().min(1).max(63);
-
-const serverArg = z
-  .string()
-  .min(1)
-  .max(255)
-  .describe(
-    'The server: a configured name, or an Azure Database for PostgreSQL server name (e.g. "contoso-pg")',
-  );
-const databaseArg = IDENT.describe('The database name');
-const userArg = z
-  .string()
-  .min(1)
-  .max(128)
+const serverArg = identifierArg('server', 255).describe(
+  'The server: a configured name, or an Azure Database for PostgreSQL server name (e.g. "contoso-pg")',
+);
+const databaseArg = identifierArg('database').describe('The database name');
+const userArg = identifierArg('user')
   .optional()
   .describe(
     'Login role; by default the caller (their user principal name) or the configured managed identity role',
@@ -91,7 +102,12 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     throw new TypeError('registerPostgresTools: credentialProvider is required');
   const provider = options.credentialProvider;
   const servers = options.servers ?? {};
-  const allowAzure = options.allowAzureHosts ?? true;
+  const allowAzure = options.allowAzureHosts ?? false;
+  if (allowAzure) {
+    (options.logger ?? console).warn(
+      'Postgres tools: allowAzureHosts is on: callers may name any Azure Database for PostgreSQL server, and their database token goes to it. Prefer listing the servers you operate in "servers".',
+    );
+  }
   const accessor = options.accessor ?? defaultAuthContextAccessor;
   const limits: QueryLimits = {
     statementTimeoutMs: options.limits?.statementTimeoutMs ?? 15_000,
@@ -109,6 +125,10 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     operationDeadlineMs: limits.statementTimeoutMs + 10_000,
     ...options.limits,
   });
+  const resultBudget = new ResultBudget({
+    totalBytes: options.limits?.maxInFlightResultBytes ?? 32 * limits.maxResultBytes,
+    waitMs: options.limits?.connectTimeoutMs ?? 10_000,
+  });
   const prefix = options.toolNamePrefix ?? '';
 
   function callerOf(extra: { authInfo?: McpAuthInfo }): RequestAuthContext | undefined {
@@ -125,7 +145,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   async function withDatabase<T>(
     args: { server: string; database?: string; user?: string },
     extra: { authInfo?: McpAuthInfo },
-    fn: (client: pg.PoolClient, target: ResolvedServer) => Promise<T>,
+    fn: (lease: Lease, target: ResolvedServer) => Promise<T>,
   ): Promise<T> {
     const target = resolveServer(args.server, servers, allowAzure);
     const caller = callerOf(extra);
@@ -147,7 +167,9 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     }
     const credential = provider.getTokenCredential(caller);
     const database = args.database ?? 'postgres';
+    let release: (() => void) | undefined;
     try {
+      release = await resultBudget.reserve(limits.maxResultBytes);
       return await connections.withClient(
         {
           server: target,
@@ -156,7 +178,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
           callerKey: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host',
           credential,
         },
-        (client) => fn(client, target),
+        (lease) => fn(lease, target),
       );
     } catch (error) {
       if ((error as { name?: string }).name === 'OutboundCredentialError') {
@@ -167,6 +189,8 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
         );
       }
       throw describePgError(error, { role, server: target.name, timeoutMs: limits.statementTimeoutMs });
+    } finally {
+      release?.();
     }
   }
 
@@ -219,7 +243,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       inputSchema: z.object({
         server: serverArg,
         database: databaseArg.optional(),
-        schema: IDENT.optional().describe('Schema; default public'),
+        schema: identifierArg('schema').optional().describe('Schema; default public'),
         user: userArg,
       }),
       annotations,
@@ -227,7 +251,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     run(async (args: { server: string; database?: string; schema?: string; user?: string }, extra) => {
       if (!args.database) {
         const rows = await withDatabase(args, extra, (c) =>
-          runCatalogQuery<{ name: string }>(c, SQL.databases, [], limits.statementTimeoutMs),
+          runCatalogQuery<{ name: string }>(c, SQL.databases, [], limits),
         );
         return {
           text: rows.map((r) => r.name).join('\n') || '(no databases)',
@@ -236,7 +260,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       }
       const schema = args.schema ?? 'public';
       const rows = await withDatabase(args, extra, (c) =>
-        runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], limits.statementTimeoutMs),
+        runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], limits),
       );
       return {
         text:
@@ -254,8 +278,8 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       inputSchema: z.object({
         server: serverArg,
         database: databaseArg,
-        table: IDENT.describe('Table name'),
-        schema: IDENT.optional().describe('Schema; default public'),
+        table: identifierArg('table').describe('Table name'),
+        schema: identifierArg('schema').optional().describe('Schema; default public'),
         user: userArg,
       }),
       annotations,
@@ -267,7 +291,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       ) => {
         const schema = args.schema ?? 'public';
         const result = await withDatabase(args, extra, async (c) => {
-          const t = limits.statementTimeoutMs;
+          const t = limits;
           const columns = await runCatalogQuery(c, SQL.columns, [schema, args.table], t);
           if (columns.length === 0) {
             throw new PostgresToolError(
@@ -291,7 +315,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     names.query,
     {
       title: 'Run a read-only SQL query',
-      description: `Runs exactly one read-only SQL statement as the caller. At most ${limits.maxRows} rows are returned (truncated is true when cut); the statement times out after ${limits.statementTimeoutMs} ms. Writes are refused.`,
+      description: `Runs exactly one read-only SQL statement as the caller. Returns the column names once and each row as an array. At most ${limits.maxRows} rows and ${limits.maxResultBytes} bytes are returned (truncated is true when cut); the statement times out after ${limits.statementTimeoutMs} ms. Writes are refused.`,
       inputSchema: z.object({
         server: serverArg,
         database: databaseArg,
@@ -306,10 +330,13 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     },
     run(async (args: { server: string; database: string; query: string; user?: string }, extra) => {
       const result = await withDatabase(args, extra, (c) => runReadOnly(c, args.query, limits));
-      const note = result.truncated
-        ? `\n(truncated: ${result.truncatedReason === 'rows' ? `more than ${limits.maxRows} rows` : 'result too large'})`
-        : '';
-      return { text: `${JSON.stringify(result.rows)}${note}`, structured: { ...result } };
+      const note = !result.truncated
+        ? ''
+        : result.truncatedReason === 'rows'
+          ? `\n(truncated: more than ${limits.maxRows} rows; add LIMIT, a WHERE clause or an aggregate)`
+          : `\n(truncated: the result is larger than ${limits.maxResultBytes} bytes${result.rowCount === 0 ? ' before its first row ended' : ''}; select fewer or shorter columns, e.g. left(col, 200), add LIMIT, or aggregate)`;
+      const text = JSON.stringify({ columns: result.columns.map((c) => c.name), rows: result.rows });
+      return { text: `${text}${note}`, structured: { ...result } };
     }),
   );
 
@@ -320,14 +347,14 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
       description: "A server setting's value, unit and description.",
       inputSchema: z.object({
         server: serverArg,
-        param: z.string().min(1).max(100).describe('Setting name, e.g. max_connections'),
+        param: identifierArg('param', 100).describe('Setting name, e.g. max_connections'),
         user: userArg,
       }),
       annotations,
     },
     run(async (args: { server: string; param: string; user?: string }, extra) => {
       const rows = await withDatabase(args, extra, (c) =>
-        runCatalogQuery(c, SQL.param, [args.param], limits.statementTimeoutMs),
+        runCatalogQuery(c, SQL.param, [args.param], limits),
       );
       if (rows.length === 0)
         throw new PostgresToolError('not_found', `no server parameter named ${args.param.slice(0, 100)}`);
@@ -345,13 +372,8 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     },
     run(async (args: { server: string; user?: string }, extra) => {
       const result = await withDatabase(args, extra, async (c) => {
-        const [version] = await runCatalogQuery<{ version: string }>(
-          c,
-          'SELECT version()',
-          [],
-          limits.statementTimeoutMs,
-        );
-        const settings = await runCatalogQuery(c, SQL.config, [MAIN_SETTINGS], limits.statementTimeoutMs);
+        const [version] = await runCatalogQuery<{ version: string }>(c, 'SELECT version()', [], limits);
+        const settings = await runCatalogQuery(c, SQL.config, [MAIN_SETTINGS], limits);
         return { version: version?.version ?? '', settings };
       });
       return { text: JSON.stringify(result, null, 2), structured: result };

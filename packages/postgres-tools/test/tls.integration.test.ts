@@ -73,7 +73,7 @@ describe('TLS to the database', () => {
       tls: { ca: emulator.ca.certificatePem, servername: 'localhost' },
     });
     expect(r.isError).toBeFalsy();
-    expect(r.structuredContent?.rows).toEqual([{ u: 'tls@contoso.com' }]);
+    expect(r.structuredContent?.rows).toEqual([['tls@contoso.com']]);
   });
 
   it('refuses a server whose certificate does not verify, with a clear message', async () => {

@@ -64,8 +64,8 @@ describe('the tools, as the calling user', () => {
       database: 'demo',
       query: 'SELECT current_user AS who',
     });
-    expect(a.structuredContent?.rows).toEqual([{ who: 'alice@contoso.com' }]);
-    expect(b.structuredContent?.rows).toEqual([{ who: 'bob@contoso.com' }]);
+    expect(a.structuredContent?.rows).toEqual([['alice@contoso.com']]);
+    expect(b.structuredContent?.rows).toEqual([['bob@contoso.com']]);
   });
 
   it("refuses bob alice's table, with a clear permission error", async () => {
@@ -81,7 +81,7 @@ describe('the tools, as the calling user', () => {
       database: 'demo',
       query: 'SELECT note FROM alice_private',
     });
-    expect(ok.structuredContent?.rows).toEqual([{ note: 'alice only' }]);
+    expect(ok.structuredContent?.rows).toEqual([['alice only']]);
   });
 
   it('describes a table: columns, primary key, indexes, foreign keys', async () => {
@@ -125,9 +125,9 @@ describe('the tools, as the calling user', () => {
       database: 'demo',
       query: 'SELECT data, placed FROM orders WHERE id = 1',
     });
-    const row = (r.structuredContent!.rows as Array<Record<string, unknown>>)[0]!;
-    expect(row.data).toBe('\\x01ff');
-    expect(String(row.placed)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const [data, placed] = (r.structuredContent!.rows as unknown[][])[0]!;
+    expect(data).toBe('\\x01ff');
+    expect(String(placed)).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
 
@@ -174,7 +174,7 @@ describe('safety', () => {
       database: 'demo',
       query: "SELECT current_setting('transaction_read_only') AS ro",
     });
-    expect(next.structuredContent?.rows).toEqual([{ ro: 'on' }]);
+    expect(next.structuredContent?.rows).toEqual([['on']]);
   });
 
   it('a single COMMIT cannot open the way for a later write on the same connection', async () => {
@@ -225,7 +225,7 @@ describe('safety', () => {
       database: 'demo',
       query: "SELECT current_setting('transaction_read_only') AS ro",
     });
-    expect(after.structuredContent?.rows).toEqual([{ ro: 'on' }]);
+    expect(after.structuredContent?.rows).toEqual([['on']]);
   });
 
   it('answers an empty statement and COPY TO STDOUT without rows, and keeps serving', async () => {
@@ -239,7 +239,7 @@ describe('safety', () => {
       database: 'demo',
       query: 'SELECT 2 AS two',
     });
-    expect(after.structuredContent?.rows).toEqual([{ two: 2 }]);
+    expect(after.structuredContent?.rows).toEqual([[2]]);
   });
 
   it('caps rows and says so', async () => {
@@ -270,7 +270,7 @@ describe('safety', () => {
       database: 'demo',
       query: 'SELECT 1 AS ok',
     });
-    expect(after.structuredContent?.rows).toEqual([{ ok: 1 }]);
+    expect(after.structuredContent?.rows).toEqual([[1]]);
   });
 
   it('refuses an unknown server and a non-allow-listed host without any connection attempt', async () => {
