@@ -13,7 +13,8 @@ import { startExampleServer } from './startExampleServer.js';
 const USAGE = `Usage:
   mcp-auth-example start --config <appsettings.json> [--host 127.0.0.1] [--port 3000]
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
-                         [--stateful] [--resource-url URL] [--trust-forwarded-headers] [--json]
+                         [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
+                         [--resource-url URL] [--trust-forwarded-headers] [--json]
   mcp-auth-example dev [--port 3000] [--json]`;
 
 function fail(message: string, code = 2): never {
@@ -27,6 +28,13 @@ function parsePort(value: string | undefined, fallback: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be a number from 0 to 65535\n${USAGE}`);
   return port;
+}
+
+function parsePositive(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a whole number above 0\n${USAGE}`);
+  return n;
 }
 
 function onSignals(stop: () => Promise<void>): void {
@@ -57,6 +65,8 @@ async function start(argv: string[]): Promise<void> {
       'enable-insecure-transports': { type: 'boolean' },
       'dangerously-allow-unauthenticated-remote': { type: 'boolean' },
       stateful: { type: 'boolean' },
+      'session-idle-seconds': { type: 'string' },
+      'max-sessions-per-caller': { type: 'string' },
       'resource-url': { type: 'string' },
       'trust-forwarded-headers': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -71,6 +81,10 @@ async function start(argv: string[]): Promise<void> {
     enableInsecureTransports: values['enable-insecure-transports'] ?? false,
     dangerouslyAllowUnauthenticatedRemote: values['dangerously-allow-unauthenticated-remote'] ?? false,
     stateful: values.stateful ?? false,
+    sessions: {
+      idleMs: parsePositive(values['session-idle-seconds'], 1800, '--session-idle-seconds') * 1000,
+      maxPerCaller: parsePositive(values['max-sessions-per-caller'], 8, '--max-sessions-per-caller'),
+    },
     ...(values['resource-url'] ? { resourceUrl: values['resource-url'] } : {}),
     trustForwardedHeaders: values['trust-forwarded-headers'] ?? false,
   });

@@ -32,6 +32,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { ExampleConfig } from './exampleConfig.js';
+import { type SessionLimits, SessionRegistry } from './sessions.js';
 import { registerWhoami } from './whoami.js';
 
 export interface ExampleServerOptions {
@@ -46,6 +47,8 @@ export interface ExampleServerOptions {
   readonly dangerouslyAllowUnauthenticatedRemote?: boolean;
   /** Streamable HTTP with sessions (each bound to its caller); default stateless (any replica serves any request). */
   readonly stateful?: boolean;
+  /** Stateful mode: idle expiry and how many sessions a caller, and the server, may hold. */
+  readonly sessions?: SessionLimits;
   /** This server's public MCP URL, when behind an ingress. */
   readonly resourceUrl?: string;
   readonly trustForwardedHeaders?: boolean;
@@ -170,7 +173,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     registerWhoami(mcp, credentialProvider, accessor);
     return mcp;
   };
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; owner: string }>();
+  const sessions = new SessionRegistry<StreamableHTTPServerTransport>(options.sessions);
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
@@ -195,9 +198,10 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     }
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      const session = sessions.get(sessionId);
-      // A session belongs to the caller who opened it: another caller gets "not found", not the session.
-      if (!session || session.owner !== owner) {
+      // A session belongs to the caller who opened it: another caller gets "not found", not the
+      // session; so does an expired or evicted one (the client then starts a new session).
+      const transport = sessions.get(sessionId, owner);
+      if (!transport) {
         sendJson(res, 404, {
           jsonrpc: '2.0',
           error: { code: -32001, message: 'Session not found' },
@@ -205,18 +209,18 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
         });
         return;
       }
-      await session.transport.handleRequest(req, res, req.body);
+      await transport.handleRequest(req, res, req.body);
       return;
     }
     const mcp = newMcpServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, owner });
+        sessions.add(id, transport, owner);
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) sessions.remove(transport.sessionId);
     };
     await mcp.connect(transport);
     await transport.handleRequest(req, res, req.body);
@@ -293,7 +297,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
         }
         server.closeAllConnections();
         await stopped;
-        await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
+        await sessions.closeAll();
         await tools.close();
         await credentialProvider.close?.();
         await inbound.close?.();

@@ -187,6 +187,67 @@ describe('JwtObo with a client secret', () => {
   });
 });
 
+describe('stateful sessions are bounded', () => {
+  it("closes a caller's oldest session past their cap, and sessions left idle", async () => {
+    const server = await world.server(
+      {
+        inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+        outboundAuthentication: {
+          type: 'JwtObo',
+          clientCredential: { kind: 'ClientSecret', secret: world.apiSecret },
+        },
+      },
+      { stateful: true, sessions: { maxPerCaller: 2, idleMs: 1500 } },
+    );
+    const token = await world.token(world.alice);
+    const open = async () => {
+      const init = await post(
+        server.mcpUrl,
+        rpc(1, 'initialize', {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'x', version: '1' },
+        }),
+        token,
+      );
+      await init.text();
+      return init.headers.get('mcp-session-id')!;
+    };
+    const list = async (sessionId: string) => {
+      const res = await post(server.mcpUrl, rpc(2, 'tools/list'), token, {
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-06-18',
+      });
+      await res.text();
+      return res.status;
+    };
+    const first = await open();
+    const second = await open();
+    expect(await list(first)).toBe(200);
+    const third = await open();
+    // the cap is 2: opening a third closed alice's least recently used one (second)
+    expect(await list(second)).toBe(404);
+    expect(await list(first)).toBe(200);
+    expect(await list(third)).toBe(200);
+    // bob's sessions do not count against alice's
+    const bobToken = await world.token(world.bob);
+    const bobInit = await post(
+      server.mcpUrl,
+      rpc(1, 'initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'b', version: '1' },
+      }),
+      bobToken,
+    );
+    await bobInit.text();
+    expect(await list(first)).toBe(200);
+    await new Promise((r) => setTimeout(r, 1700));
+    expect(await list(first)).toBe(404);
+    expect(await list(third)).toBe(404);
+  });
+});
+
 describe('JwtObo with a certificate', () => {
   it('queries as the caller', async () => {
     const server = await world.server({

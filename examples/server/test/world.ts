@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   parseExampleConfig,
   type RunningExampleServer,
+  type SessionLimits,
   startExampleServer,
 } from '@mcp-auth-kit/example-server';
 import {
@@ -29,7 +30,10 @@ export interface World {
   alice: EmulatedUser;
   bob: EmulatedUser;
   /** Starts the example server on a free port with this config (the auth sections plus optional mcpServer). */
-  server(config: Record<string, unknown>, options?: { stateful?: boolean }): Promise<RunningExampleServer>;
+  server(
+    config: Record<string, unknown>,
+    options?: { stateful?: boolean; sessions?: SessionLimits },
+  ): Promise<RunningExampleServer>;
   client(mcpUrl: string, token: string): Promise<Client>;
   token(
     user: EmulatedUser,
@@ -97,6 +101,7 @@ export async function startWorld(): Promise<World> {
         config: parseExampleConfig(withPg),
         port: 0,
         stateful: options.stateful ?? false,
+        ...(options.sessions ? { sessions: options.sessions } : {}),
         logger: { info() {}, warn() {} },
       });
       servers.push(server);

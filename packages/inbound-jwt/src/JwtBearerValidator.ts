@@ -15,6 +15,11 @@ export interface JwtBearerValidatorOptions {
   readonly v1Issuer?: (tenantId: string) => string;
   /** Longest token accepted, in characters; default 16 384. */
   readonly maxTokenLength?: number;
+  /**
+   * Longest remaining lifetime accepted (`exp` minus now), in seconds; default 100 800 (28 hours,
+   * the longest Entra ID issues, to CAE-capable clients). A token valid for longer is refused.
+   */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Signing key options (timeouts, cooldown, last-known-good window). */
   readonly jwks?: Omit<JwksCacheOptions, 'discoveryUrl' | 'now'>;
   /** Clock in milliseconds, for tests; default `Date.now`. */
@@ -39,6 +44,7 @@ export class JwtBearerValidator {
   readonly #cache = new Map<string, CachedContext>();
   readonly #cacheMax: number;
   readonly #maxTokenLength: number;
+  readonly #maxLifetimeMs: number;
   readonly #v1Issuer: (tenantId: string) => string;
   readonly #now: () => number;
   readonly #multiTenant: boolean;
@@ -63,6 +69,7 @@ export class JwtBearerValidator {
     this.#algorithms = [...config.allowedAlgorithms];
     this.#cacheMax = options.cacheMaxEntries ?? 10_000;
     this.#maxTokenLength = options.maxTokenLength ?? 16_384;
+    this.#maxLifetimeMs = (options.maxTokenLifetimeSeconds ?? 100_800) * 1000;
     this.#v1Issuer = options.v1Issuer ?? ((tid) => `https://sts.windows.net/${tid}/`);
     this.#multiTenant = config.tenantId === 'organizations' || config.tenantId === 'common';
     this.#allowedTenants = new Set(config.allowedTenants);
@@ -120,6 +127,9 @@ export class JwtBearerValidator {
       throw invalid(describeJoseError(error), error);
     }
     this.#checkClaims(claims);
+    if ((claims.exp as number) * 1000 - this.#now() > this.#maxLifetimeMs) {
+      throw invalid('the token is valid for longer than this server accepts (exp is too far ahead)');
+    }
     let context: RequestAuthContext;
     try {
       context = createRequestAuthContext(token, claims);
@@ -156,7 +166,8 @@ export class JwtBearerValidator {
       throw invalid('the token was not issued for this server (audience)');
     }
     const hasScp = typeof claims.scp === 'string' && claims.scp.trim() !== '';
-    const hasRoles = Array.isArray(claims.roles) && claims.roles.length > 0;
+    const hasRoles =
+      Array.isArray(claims.roles) && claims.roles.some((r) => typeof r === 'string' && r.trim() !== '');
     if (!hasScp && !hasRoles)
       throw invalid('the token carries neither delegated scopes (scp) nor app roles (roles)');
   }

@@ -248,6 +248,22 @@ describe('bad input: every case is a 401 with error and description, never a 500
     ['a v2 issuer on a v1 token', async () => `Bearer ${await v2({ ver: '1.0' })}`, 'invalid_token'],
     ['neither scp nor roles', async () => `Bearer ${await v2({ scp: undefined })}`, 'invalid_token'],
     [
+      'roles that are not strings (and no scp)',
+      async () => `Bearer ${await v2({ scp: undefined, roles: [123, null, ''] })}`,
+      'invalid_token',
+    ],
+    ['an absurd lifetime (exp 1e20)', async () => `Bearer ${await v2({ exp: 1e20 })}`, 'invalid_token'],
+    [
+      'a lifetime beyond 28 hours',
+      async () => `Bearer ${await v2({ exp: now() + 29 * 3600 })}`,
+      'invalid_token',
+    ],
+    [
+      'a 24-hour lifetime (control for the lifetime cases)',
+      async () => `Bearer ${await v2({ exp: now() + 24 * 3600 })}`,
+      'ACCEPTED',
+    ],
+    [
       'a payload that is not JSON',
       async () =>
         `Bearer ${base64url.encode(JSON.stringify({ alg: 'RS256', kid: emulator.currentKeyId }))}.${base64url.encode('nope')}.AAAA`,

@@ -40,6 +40,14 @@ export class JwtPassthroughCredentialProvider implements ITokenCredentialProvide
             "JwtPassthrough needs the caller's token, but runs outside an authenticated request",
           );
         }
+        // A token for several audiences is accepted by each of them: handing it to one would hand
+        // the others' access along with it.
+        if (Array.isArray(caller.claims.aud) && caller.claims.aud.length !== 1) {
+          throw new OutboundCredentialError(
+            'passthrough_refused',
+            'JwtPassthrough refuses to pass on the caller\'s token: it names several audiences. Configure outboundAuthentication.type "JwtObo" to call other resources as the caller.',
+          );
+        }
         for (const scope of normaliseScopes(scopes)) {
           const resource = resourceOfScope(scope);
           if (resource !== caller.audience) {

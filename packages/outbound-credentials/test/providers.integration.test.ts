@@ -76,6 +76,23 @@ describe('JwtPassthroughCredentialProvider', () => {
     expect((refused as Error).message).not.toContain(token);
   });
 
+  it('never passes on a token that names several audiences, even to one of them', async () => {
+    const p = new JwtPassthroughCredentialProvider({ logger: { info: () => {}, warn: () => {} } });
+    const user = emulator.addUser({ userPrincipalName: 'multi@contoso.com' });
+    const token = await emulator.mintUserToken({
+      user,
+      audience: `api://${appId}`,
+      claims: { aud: [`api://${appId}`, 'https://ossrdbms-aad.database.windows.net'] },
+    });
+    const ctx = createRequestAuthContext(token, decodeJwt(token));
+    for (const scope of [`api://${appId}/.default`, 'https://ossrdbms-aad.database.windows.net/.default']) {
+      await expect(p.getTokenCredential(ctx).getToken(scope)).rejects.toMatchObject({
+        code: 'passthrough_refused',
+        message: expect.stringContaining('several audiences'),
+      });
+    }
+  });
+
   it('refuses outside a request and with an expired token', async () => {
     const p = new JwtPassthroughCredentialProvider({ logger: { info: () => {}, warn: () => {} } });
     await expect(p.getTokenCredential().getToken('api://x/.default')).rejects.toMatchObject({
