@@ -17,7 +17,7 @@ const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath, MCP_AUTH_
 // without running anything, e.g. after editing the explanations below.
 const reportOnly = process.argv.includes('--report');
 const results = reportOnly ? JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) : {};
-for (const name of reportOnly ? [] : ['inbound', 'e2e', 'postgres-obo', 'memory', 'replicas']) {
+for (const name of reportOnly ? [] : ['inbound', 'e2e', 'postgres-obo', 'memory', 'replicas', 'hostile']) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
@@ -47,6 +47,7 @@ const e2e = results.e2e;
 const pgo = results['postgres-obo'];
 const mem = results.memory;
 const rep = results.replicas;
+const hostile = results.hostile;
 const targets = [];
 const target = (name, met, figure, reason) => targets.push({ name, met, figure, reason });
 
@@ -102,6 +103,15 @@ target(
   `connections ${pgo.connectionsPerUser.min}–${pgo.connectionsPerUser.max}, token requests ${pgo.oboRequestsPerUserScope.max}`,
   '',
 );
+if (hostile) {
+  const worst = Math.max(...hostile.runs.map((r) => r.rssRiseMiB));
+  target(
+    'hostile: 10 concurrent oversized results raise server RSS < 150 MiB, others lose 0 calls',
+    worst < 150 && hostile.runs.every((r) => r.others.lost === 0 && r.others.errors === 0),
+    `rise ≤ ${fmt(worst)} MiB; other callers lost ${hostile.runs.reduce((n, r) => n + r.others.lost + r.others.errors, 0)}`,
+    '',
+  );
+}
 
 const lines = [
   '# Benchmark results',
@@ -195,6 +205,21 @@ const lines = [
         '',
         'In-process providers against a real redis-server on loopback; the identity provider is the emulator.',
       ]),
+  '',
+  '## 7. Hostile queries under load (server in its own process, `--max-old-space-size=1024`)',
+  '',
+  ...(hostile
+    ? [
+        '| run | RSS before → peak → after, MiB | rise MiB | DB sessions per hostile caller (running) | other callers: calls / lost / failed | hostile calls: 5xx / lost |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...hostile.runs.map(
+          (r, i) =>
+            `| ${i + 1} | ${fmt(r.rssBeforeMiB)} → ${fmt(r.rssPeakMiB)} → ${fmt(r.rssAfterMiB)} | ${fmt(r.rssRiseMiB)} | ${r.sessions.maxPerCaller} (${r.sessions.maxActivePerCaller}) | ${fmt(r.others.calls)} / ${r.others.lost} / ${r.others.errors} | ${r.hostile.http5xx} / ${r.hostile.lost} |`,
+        ),
+        '',
+        '10 hostile callers each send `SELECT repeat(\'x\', 1500000) || g FROM generate_series(1, 1001) g` at once (3 rounds; before this version one such call exhausted a 1 GiB heap in 3.3 s), then one each of: a 2.2 MB single field, `json_agg` of 1.5 M objects, 300 MB of `COPY … TO STDOUT`, 20 MB of notices, a `DO` block that catches its own statement timeout, an advisory lock, a `PREPARE`, and a NUL in the database name. Four other callers call `SELECT current_user` in a loop the whole time. RSS is sampled from /proc every 20 ms; V8 keeps the heap it grew, so "after" stays near the peak.',
+      ]
+    : ['Not run.']),
   '',
 ];
 const markdown = lines.join('\n');

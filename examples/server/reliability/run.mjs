@@ -17,6 +17,7 @@ import {
   startTokenGatedPostgres,
 } from '@mcp-auth-kit/testing';
 import fc from 'fast-check';
+import { runHostileQueries } from './hostile.mjs';
 
 // Node reads NODE_EXTRA_CA_CERTS at start-up: run again trusting the emulator's CA.
 if (!process.env.MCP_AUTH_KIT_RELIABILITY_CHILD) {
@@ -488,6 +489,46 @@ await obo.close();
 progress('closing: JwtObo server closed');
 await passthrough.close();
 progress('closing: passthrough server closed');
+
+// (after the in-process servers closed: the database sessions counted are the child server's only)
+// ---- hostile queries under load (the server in its own process, 1 GiB heap) -----------------
+{
+  progress('hostile queries under load');
+  const h = await runHostileQueries({
+    emulator,
+    gate: db.gate,
+    admin: db.admin,
+    api,
+    clientSecret,
+    hostile: users.slice(40, 50),
+    regular: users.slice(0, 4),
+    tokenFor: (u) => tokenFor(u),
+    log: progress,
+  });
+  const mib = (n) => n.toFixed(0);
+  const limits = [];
+  if (h.rssRiseMiB >= 150) limits.push(`RSS rose ${mib(h.rssRiseMiB)} MiB (limit 150)`);
+  if (h.others.errors > 0)
+    limits.push(`${h.others.errors} calls of other users failed (${h.others.samples.join('; ')})`);
+  if (h.sessions.maxActivePerCaller > 2)
+    limits.push(`${h.sessions.maxActivePerCaller} sessions running for one caller (limit 2)`);
+  if (h.backendsLeftRunning > 0) limits.push(`${h.backendsLeftRunning} backends still running afterwards`);
+  if (!h.lockFree) limits.push('an advisory lock outlived its call');
+  progress(`hostile: ${JSON.stringify(h)}`);
+  results.push({
+    scenario: 'hostile queries under load (10 hostile callers, 4 others)',
+    calls: h.hostile.calls + h.others.calls,
+    ok: h.others.ok,
+    toolErrors: 0,
+    http5xx: h.hostile.http5xx,
+    lost: h.hostile.lost + h.others.lost,
+    up: h.up,
+    recovered: limits.length === 0,
+    crossings: 0,
+    note: `server RSS ${mib(h.rssBeforeMiB)} → peak ${mib(h.rssPeakMiB)} → ${mib(h.rssAfterMiB)} MiB (rise ${mib(h.rssRiseMiB)} MiB); database sessions per hostile caller ≤ ${h.sessions.maxPerCaller} (running ≤ ${h.sessions.maxActivePerCaller}); other users: ${h.others.calls} calls, ${h.others.lost} lost, ${h.others.errors} failed${limits.length ? `; FAILED: ${limits.join('; ')}` : ''}`,
+  });
+}
+
 await db.stop();
 await emulator.stop();
 progress('closed');
