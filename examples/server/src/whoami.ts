@@ -1,14 +1,20 @@
 import {
   type AuthContextAccessor,
-  fromAuthInfo,
   type ITokenCredentialProvider,
-  type McpAuthInfo,
+  type McpServerLike,
+  type McpToolExtra,
+  resolveCaller,
 } from '@mcp-auth-kit/auth-core';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 
-/** Registers `whoami`: the caller as the server sees it, and the identity outbound calls would use. */
+const noArguments = z.object({});
+
+/**
+ * Registers `whoami` on an MCP SDK v1 or v2 `McpServer`: the caller as the server sees it, and the
+ * identity outbound calls would use.
+ */
 export function registerWhoami(
-  server: McpServer,
+  server: McpServerLike,
   provider: ITokenCredentialProvider,
   accessor: AuthContextAccessor,
 ): void {
@@ -18,18 +24,11 @@ export function registerWhoami(
       title: 'Who am I',
       description:
         'The caller as this server sees it (name, object id, tenant, roles, scopes) and the identity outbound calls would use.',
-      inputSchema: {},
+      inputSchema: noArguments,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (_args: Record<string, never>, extra: { authInfo?: McpAuthInfo }) => {
-      let caller = accessor.current();
-      if (extra.authInfo) {
-        try {
-          caller = fromAuthInfo(extra.authInfo);
-        } catch {
-          // not an AuthInfo of ours: keep the accessor's
-        }
-      }
+    async (_args: Record<string, never>, extra: McpToolExtra) => {
+      const caller = resolveCaller(extra, accessor);
       const result = {
         authenticated: caller !== undefined,
         caller: caller

@@ -22,6 +22,8 @@ export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthC
 export type { McpAuthInfo } from './context/authInfo.js';
 export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
 export { createRequestAuthContext } from './context/createRequestAuthContext.js';
+export type { McpToolExtra } from './context/resolveCaller.js';
+export { resolveCaller } from './context/resolveCaller.js';
 export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
 export type { AuthCoreErrorCode, ConfigIssue } from './errors.js';
 export { AuthCoreError, ConfigError } from './errors.js';
@@ -31,6 +33,7 @@ export type {
   InboundOutcome,
   InboundRequest,
 } from './interfaces/IInboundAuthSetup.js';
+export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfaces/McpServerLike.js';
 export type {
   ITokenCredentialProvider,
   OutboundIdentityDescription,

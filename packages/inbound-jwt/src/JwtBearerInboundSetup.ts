@@ -8,15 +8,11 @@ import {
   type McpAuthInfo,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
-import {
-  InsufficientScopeError,
-  InvalidTokenError,
-  ServerError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { outcomeFor } from './challenge.js';
 import { InboundAuthError } from './errors.js';
 import { JwtBearerValidator, type JwtBearerValidatorOptions } from './JwtBearerValidator.js';
 import { parseAuthorizationHeader } from './parseAuthorizationHeader.js';
+import { sdkOAuthError } from './sdkErrors.js';
 
 export interface JwtBearerInboundSetupOptions extends JwtBearerValidatorOptions {
   /** The accessor the middleware fills; default `defaultAuthContextAccessor`. */
@@ -62,15 +58,21 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     }
   }
 
-  /** OAuthTokenVerifier: the MCP SDK's `requireBearerAuth` maps the thrown errors to 401/403. */
+  /**
+   * OAuthTokenVerifier of both MCP SDK generations: their `requireBearerAuth` (v1; v2's Express
+   * middleware and web-standard gate) answers 401 `invalid_token` with a challenge for an invalid
+   * token, 403 `insufficient_scope` for a missing scope, and the SDK's server-error status (never
+   * 401) when signing keys cannot be had.
+   */
   async verifyAccessToken(token: string): Promise<McpAuthInfo> {
     try {
       return toAuthInfo(await this.validator.validate(token), this.#resource);
     } catch (error) {
-      if (!(error instanceof InboundAuthError)) throw new ServerError('token validation failed');
-      if (error.code === 'insufficient_scope') throw new InsufficientScopeError(error.message);
-      if (error.code === 'provider_unavailable') throw new ServerError(error.message);
-      throw new InvalidTokenError(error.message);
+      if (!(error instanceof InboundAuthError))
+        throw await sdkOAuthError('server_error', 'token validation failed');
+      if (error.code === 'insufficient_scope') throw await sdkOAuthError('insufficient_scope', error.message);
+      if (error.code === 'provider_unavailable') throw await sdkOAuthError('server_error', error.message);
+      throw await sdkOAuthError('invalid_token', error.message);
     }
   }
 }

@@ -29,33 +29,47 @@ export type NodeMiddleware = (
   next: (error?: unknown) => void,
 ) => void;
 
-/** Writes the response for a challenge or an outage; the one place outcomes become HTTP. */
+/** A refusal as HTTP: status, headers and JSON body. */
+export interface OutcomeHttp {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The HTTP answer for a challenge or an outage; the one place outcomes become HTTP. */
+export function outcomeHttp(
+  outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
+  options: { realm: string; resourceMetadataUrl: string | undefined },
+): OutcomeHttp {
+  if (outcome.kind === 'unavailable') {
+    return {
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': String(outcome.retryAfterSeconds) },
+      body: JSON.stringify({ error: 'temporarily_unavailable', error_description: outcome.errorDescription }),
+    };
+  }
+  return {
+    status: outcome.status,
+    headers: {
+      'content-type': 'application/json',
+      'www-authenticate': buildWwwAuthenticate(outcome, options),
+    },
+    body: JSON.stringify({
+      error: outcome.error ?? 'unauthorized',
+      error_description: outcome.errorDescription ?? 'a bearer token is required',
+    }),
+  };
+}
+
+/** Writes the response for a challenge or an outage (node:http / Express). */
 export function writeOutcome(
   res: ServerResponse,
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
   options: { realm: string; resourceMetadataUrl: string | undefined },
 ): void {
-  if (outcome.kind === 'unavailable') {
-    const body = JSON.stringify({
-      error: 'temporarily_unavailable',
-      error_description: outcome.errorDescription,
-    });
-    res.writeHead(503, {
-      'content-type': 'application/json',
-      'retry-after': String(outcome.retryAfterSeconds),
-    });
-    res.end(body);
-    return;
-  }
-  const body = JSON.stringify({
-    error: outcome.error ?? 'unauthorized',
-    error_description: outcome.errorDescription ?? 'a bearer token is required',
-  });
-  res.writeHead(outcome.status, {
-    'content-type': 'application/json',
-    'www-authenticate': buildWwwAuthenticate(outcome, options),
-  });
-  res.end(body);
+  const http = outcomeHttp(outcome, options);
+  res.writeHead(http.status, http.headers);
+  res.end(http.body);
 }
 
 /**

@@ -1,6 +1,10 @@
 export { buildWwwAuthenticate, outcomeFor } from './challenge.js';
-export type { AuthMiddlewareOptions, NodeMiddleware } from './createAuthMiddleware.js';
-export { createAuthMiddleware, writeOutcome } from './createAuthMiddleware.js';
+export type { AuthMiddlewareOptions, NodeMiddleware, OutcomeHttp } from './createAuthMiddleware.js';
+export { createAuthMiddleware, outcomeHttp, writeOutcome } from './createAuthMiddleware.js';
+export type { FetchAuthGate, FetchAuthOptions } from './createFetchAuth.js';
+export { createFetchAuth } from './createFetchAuth.js';
+export type { HonoContextLike } from './createHonoAuthMiddleware.js';
+export { createHonoAuthMiddleware } from './createHonoAuthMiddleware.js';
 export type { InboundSetupFactory } from './createInboundSetupFactory.js';
 export { createInboundSetupFactory } from './createInboundSetupFactory.js';
 export type { InboundAuthErrorCode } from './errors.js';
@@ -18,10 +22,11 @@ export type {
   ProtectedResourceMetadataOptions,
 } from './protectedResourceMetadata.js';
 export {
+  createProtectedResourceMetadataFetchHandler,
   createProtectedResourceMetadataHandler,
   protectedResourceMetadata,
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
-export { metadataUrlFor, resourceUrlFor } from './requestUrls.js';
+export { metadataUrlFor, resourceUrlFor, resourceUrlForFetch } from './requestUrls.js';
 export type { ToolPolicy, ToolPolicyMiddlewareOptions, ToolRequirement } from './toolPolicy.js';
-export { checkToolPolicy, createToolPolicyMiddleware } from './toolPolicy.js';
+export { checkToolPolicy, createToolPolicyMiddleware, decodeMcpNameHeader } from './toolPolicy.js';

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AzureAdConfig } from '@mcp-auth-kit/auth-core';
-import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
+import {
+  metadataUrlFor,
+  type ResourceUrlOptions,
+  resourceUrlFor,
+  resourceUrlForFetch,
+} from './requestUrls.js';
 
 /** RFC 9728 protected-resource metadata. */
 export interface ProtectedResourceMetadata {
@@ -17,6 +22,12 @@ export interface ProtectedResourceMetadataOptions extends ResourceUrlOptions {
   readonly scopesSupported?: readonly string[];
   readonly resourceName?: string;
 }
+
+const METADATA_HEADERS = {
+  'content-type': 'application/json',
+  'cache-control': 'public, max-age=3600',
+  'access-control-allow-origin': '*',
+};
 
 function defaultScopes(azureAd: AzureAdConfig): string[] {
   const prefix = azureAd.clientId ? `api://${azureAd.clientId}` : azureAd.audience;
@@ -59,12 +70,33 @@ export function createProtectedResourceMetadataHandler(
       return true;
     }
     const body = JSON.stringify(protectedResourceMetadata(resource, options));
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'cache-control': 'public, max-age=3600',
-      'access-control-allow-origin': '*',
-    });
+    res.writeHead(200, METADATA_HEADERS);
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
+  };
+}
+
+/**
+ * The same metadata for fetch-style hosts: a `Response` for the metadata paths, `undefined` for any
+ * other request (pass it on).
+ *
+ * @example
+ * const metadata = createProtectedResourceMetadataFetchHandler({ azureAd });
+ * export default { fetch: (request) => metadata(request) ?? serveMcp(request) };
+ */
+export function createProtectedResourceMetadataFetchHandler(
+  options: ProtectedResourceMetadataOptions,
+): (request: Request) => Response | undefined {
+  return (request) => {
+    const path = new URL(request.url).pathname;
+    if (!path.startsWith('/.well-known/oauth-protected-resource')) return undefined;
+    const resource = resourceUrlForFetch(request, options);
+    const suffixed = new URL(metadataUrlFor(resource)).pathname;
+    if (path !== '/.well-known/oauth-protected-resource' && path !== suffixed) return undefined;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+    }
+    const body = JSON.stringify(protectedResourceMetadata(resource, options));
+    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: METADATA_HEADERS });
   };
 }

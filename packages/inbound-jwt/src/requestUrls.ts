@@ -35,3 +35,19 @@ export function metadataUrlFor(resource: URL): string {
   const path = resource.pathname === '/' ? '' : resource.pathname.replace(/\/$/, '');
   return `${resource.origin}/.well-known/oauth-protected-resource${path}`;
 }
+
+/** The public MCP resource URL for a web-standard `Request` (whose URL is absolute). */
+export function resourceUrlForFetch(request: Request, options: ResourceUrlOptions): URL {
+  if (options.resourceUrl) return new URL(options.resourceUrl);
+  const url = new URL(request.url);
+  const forwardedHost = options.trustForwardedHeaders
+    ? first(request.headers.get('x-forwarded-host') ?? undefined)
+    : undefined;
+  const forwardedProto = options.trustForwardedHeaders
+    ? first(request.headers.get('x-forwarded-proto') ?? undefined)
+    : undefined;
+  const proto =
+    forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : url.protocol.slice(0, -1);
+  const host = forwardedHost && HOST_PATTERN.test(forwardedHost) ? forwardedHost : url.host;
+  return new URL(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
+}

@@ -1,13 +1,13 @@
 import {
   type AuthContextAccessor,
   defaultAuthContextAccessor,
-  fromAuthInfo,
   type ITokenCredentialProvider,
-  type McpAuthInfo,
-  type RequestAuthContext,
+  type McpServerLike,
+  type McpToolAnnotations,
+  type McpToolExtra,
+  type McpToolResult,
+  resolveCaller,
 } from '@mcp-auth-kit/auth-core';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
   type ConnectionLimits,
@@ -54,8 +54,8 @@ export interface PostgresToolsOptions {
 /** The tool pack: its pools are shared by every MCP server it is registered on; close it on shutdown. */
 export interface PostgresTools {
   readonly toolNames: readonly string[];
-  /** Adds the tools to another MCP server (e.g. one per session or per stateless request). */
-  register(server: McpServer): void;
+  /** Adds the tools to an MCP SDK v1 or v2 `McpServer` (e.g. one per session or per stateless request). */
+  register(server: McpServerLike): void;
   stats(): ConnectionStats;
   close(): Promise<void>;
 }
@@ -66,9 +66,9 @@ interface ToolDefinition {
     title: string;
     description: string;
     inputSchema: z.ZodObject;
-    annotations: ToolAnnotations;
+    annotations: McpToolAnnotations;
   };
-  readonly callback: (args: never, extra: { authInfo?: McpAuthInfo }) => Promise<CallToolResult>;
+  readonly callback: (args: never, extra: McpToolExtra) => Promise<McpToolResult>;
 }
 
 const CALLER_TYPES = new Set(['JwtObo', 'JwtPassthrough']);
@@ -90,7 +90,7 @@ const userArg = identifierArg('user')
  * const tools = registerPostgresTools(server, { credentialProvider, servers: { local: { host: '127.0.0.1', port: 5432 } } });
  * process.on('SIGTERM', () => tools.close());
  */
-export function registerPostgresTools(server: McpServer, options: PostgresToolsOptions): PostgresTools {
+export function registerPostgresTools(server: McpServerLike, options: PostgresToolsOptions): PostgresTools {
   const tools = createPostgresTools(options);
   tools.register(server);
   return tools;
@@ -131,24 +131,13 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   });
   const prefix = options.toolNamePrefix ?? '';
 
-  function callerOf(extra: { authInfo?: McpAuthInfo }): RequestAuthContext | undefined {
-    if (extra.authInfo) {
-      try {
-        return fromAuthInfo(extra.authInfo);
-      } catch {
-        // not our AuthInfo: fall back to the accessor
-      }
-    }
-    return accessor.current();
-  }
-
   async function withDatabase<T>(
     args: { server: string; database?: string; user?: string },
-    extra: { authInfo?: McpAuthInfo },
+    extra: McpToolExtra,
     fn: (lease: Lease, target: ResolvedServer) => Promise<T>,
   ): Promise<T> {
     const target = resolveServer(args.server, servers, allowAzure);
-    const caller = callerOf(extra);
+    const caller = resolveCaller(extra, accessor);
     if (perCaller && !caller) {
       throw new PostgresToolError(
         'no_caller',
@@ -197,10 +186,10 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   function run<A>(
     handler: (
       args: A,
-      extra: { authInfo?: McpAuthInfo },
+      extra: McpToolExtra,
     ) => Promise<{ text: string; structured: Record<string, unknown> }>,
   ) {
-    return async (args: A, extra: { authInfo?: McpAuthInfo }): Promise<CallToolResult> => {
+    return async (args: A, extra: McpToolExtra): Promise<McpToolResult> => {
       try {
         const { text, structured } = await handler(args, extra);
         return { content: [{ type: 'text', text }], structuredContent: structured };
@@ -380,7 +369,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     }),
   );
 
-  function register(server: McpServer): void {
+  function register(server: McpServerLike): void {
     for (const d of definitions) server.registerTool(d.name, d.config, d.callback as never);
   }
 
