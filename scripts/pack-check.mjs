@@ -184,7 +184,7 @@ for (const [generation, consumer] of Object.entries(consumers)) {
   }
   run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
   process.stdout.write(
-    execFileSync("node", ["dist/main.js"], {
+    execFileSync('node', ['dist/main.js'], {
       cwd: dir,
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath, MCP_AUTH_KIT_CA_DIR: caDir },
       stdio: ['ignore', 'pipe', 'inherit'],

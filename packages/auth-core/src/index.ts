@@ -22,9 +22,9 @@ export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthC
 export type { McpAuthInfo } from './context/authInfo.js';
 export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
 export { createRequestAuthContext } from './context/createRequestAuthContext.js';
+export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
 export type { McpToolExtra } from './context/resolveCaller.js';
 export { resolveCaller } from './context/resolveCaller.js';
-export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
 export type { AuthCoreErrorCode, ConfigIssue } from './errors.js';
 export { AuthCoreError, ConfigError } from './errors.js';
 export { TypeFactory } from './factory/TypeFactory.js';
@@ -33,8 +33,8 @@ export type {
   InboundOutcome,
   InboundRequest,
 } from './interfaces/IInboundAuthSetup.js';
-export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfaces/McpServerLike.js';
 export type {
   ITokenCredentialProvider,
   OutboundIdentityDescription,
 } from './interfaces/ITokenCredentialProvider.js';
+export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfaces/McpServerLike.js';

@@ -184,10 +184,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   }
 
   function run<A>(
-    handler: (
-      args: A,
-      extra: McpToolExtra,
-    ) => Promise<{ text: string; structured: Record<string, unknown> }>,
+    handler: (args: A, extra: McpToolExtra) => Promise<{ text: string; structured: Record<string, unknown> }>,
   ) {
     return async (args: A, extra: McpToolExtra): Promise<McpToolResult> => {
       try {
