@@ -30,6 +30,8 @@ export interface Stack {
   alice: EmulatedUser;
   bob: EmulatedUser;
   tools: PostgresTools;
+  /** The JwtBearerScheme setup the v1 server authenticates with (for other servers over the same tools). */
+  inboundSetup: JwtBearerInboundSetup;
   url: string;
   admin(sql: string, database?: string): Promise<pg.QueryResult>;
   tokenFor(user: EmulatedUser, claims?: Record<string, unknown>): Promise<string>;
@@ -110,6 +112,7 @@ export async function startStack(options: Partial<PostgresToolsOptions> = {}): P
     alice,
     bob,
     tools,
+    inboundSetup: setup,
     url,
     admin,
     tokenFor: (user, claims) =>
