@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -28,11 +27,9 @@ import {
   type PostgresServerEntry,
   type PostgresTools,
 } from '@mcp-auth-kit/postgres-tools';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { ExampleConfig } from './exampleConfig.js';
-import { type SessionLimits, SessionRegistry } from './sessions.js';
+import { createMcpServing, type SdkGeneration } from './mcpServing.js';
+import type { SessionLimits } from './sessions.js';
 import { registerWhoami } from './whoami.js';
 
 export interface ExampleServerOptions {
@@ -47,6 +44,11 @@ export interface ExampleServerOptions {
   readonly dangerouslyAllowUnauthenticatedRemote?: boolean;
   /** Streamable HTTP with sessions (each bound to its caller); default stateless (any replica serves any request). */
   readonly stateful?: boolean;
+  /**
+   * The MCP SDK generation serving `/mcp`; default `v2`, which answers 2026-07-28 clients and, by its
+   * legacy fallback, 2025-06-18 / 2025-11-25 clients.
+   */
+  readonly sdk?: SdkGeneration;
   /** Stateful mode: idle expiry and how many sessions a caller, and the server, may hold. */
   readonly sessions?: SessionLimits;
   /** This server's public MCP URL, when behind an ingress. */
@@ -164,67 +166,17 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   const azureAd = auth.inboundAuthentication.azureAd;
   const metadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urlOptions }) : () => false;
 
-  // One JSON Schema validator for every McpServer: the SDK otherwise builds a new Ajv instance per
-  // server, which was about a quarter of the CPU time of a stateless request.
-  const jsonSchemaValidator = new AjvJsonSchemaValidator();
-  const newMcpServer = () => {
-    const mcp = new McpServer({ name: 'mcp-auth-kit-example', version: '0.1.0' }, { jsonSchemaValidator });
-    tools.register(mcp);
-    registerWhoami(mcp, credentialProvider, accessor);
-    return mcp;
-  };
-  const sessions = new SessionRegistry<StreamableHTTPServerTransport>(options.sessions);
+  const serving = createMcpServing({
+    sdk: options.sdk ?? 'v2',
+    stateful: options.stateful ?? false,
+    ...(options.sessions ? { sessions: options.sessions } : {}),
+    register: (mcp) => {
+      tools.register(mcp);
+      registerWhoami(mcp, credentialProvider, accessor);
+    },
+  });
   let inFlight = 0;
   let idle: (() => void) | undefined;
-
-  const handleMcp = async (
-    req: IncomingMessage & { body?: unknown; auth?: McpAuthInfo },
-    res: ServerResponse,
-  ) => {
-    const owner = callerObjectId(req) ?? 'anonymous';
-    if (!options.stateful) {
-      const mcp = newMcpServer();
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      });
-      res.on('close', () => {
-        transport.close().catch(() => {});
-        mcp.close().catch(() => {});
-      });
-      await mcp.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-      return;
-    }
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-      // A session belongs to the caller who opened it: another caller gets "not found", not the
-      // session; so does an expired or evicted one (the client then starts a new session).
-      const transport = sessions.get(sessionId, owner);
-      if (!transport) {
-        sendJson(res, 404, {
-          jsonrpc: '2.0',
-          error: { code: -32001, message: 'Session not found' },
-          id: null,
-        });
-        return;
-      }
-      await transport.handleRequest(req, res, req.body);
-      return;
-    }
-    const mcp = newMcpServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.add(id, transport, owner);
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.remove(transport.sessionId);
-    };
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  };
 
   const chain = (
     middlewares: NodeMiddleware[],
@@ -267,7 +219,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       sendJson(res, 404, { error: 'not_found' });
       return;
     }
-    chain([authMiddleware, policy], req, res, () => handleMcp(req, res));
+    chain([authMiddleware, policy], req, res, () => serving.handle(req, res));
   });
   server.requestTimeout = 120_000;
   server.headersTimeout = 20_000;
@@ -297,7 +249,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
         }
         server.closeAllConnections();
         await stopped;
-        await sessions.closeAll();
+        await serving.close();
         await tools.close();
         await credentialProvider.close?.();
         await inbound.close?.();
@@ -305,16 +257,6 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       return closing;
     },
   };
-}
-
-/** The authenticated caller's object id, from `req.auth` (set by the auth middleware). */
-function callerObjectId(req: IncomingMessage & { auth?: McpAuthInfo }): string | undefined {
-  if (!req.auth) return undefined;
-  try {
-    return fromAuthInfo(req.auth).principal.objectId;
-  } catch {
-    return undefined;
-  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

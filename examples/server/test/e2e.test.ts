@@ -187,6 +187,64 @@ describe('JwtObo with a client secret', () => {
   });
 });
 
+describe('both SDK generations', () => {
+  const config = () => ({
+    inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+    outboundAuthentication: {
+      type: 'JwtObo',
+      clientCredential: { kind: 'ClientSecret', secret: world.apiSecret },
+    },
+  });
+
+  it('the default (SDK v2) server answers the v2 client on 2026-07-28 and the v1 client on 2025-11-25, as the caller', async () => {
+    const server = await world.server(config());
+    const seen = new Set<string>();
+    const original = globalThis.fetch;
+    // record the protocol revision each request names (the clients use the global fetch)
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const version = new Headers(init?.headers).get('mcp-protocol-version');
+      if (version) seen.add(version);
+      return original(input, init);
+    }) as typeof fetch;
+    try {
+      const v2 = await world.clientV2(server.mcpUrl, await world.token(world.alice));
+      expect((await query(v2, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+        ['alice@contoso.com'],
+      ]);
+      expect([...seen]).toEqual(['2026-07-28']);
+      seen.clear();
+      const v1 = await world.client(server.mcpUrl, await world.token(world.bob));
+      expect((await query(v1, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+        ['bob@contoso.com'],
+      ]);
+      expect([...seen].every((v) => v.startsWith('2025-'))).toBe(true);
+      const who = (await v2.callTool({ name: 'whoami', arguments: {} })) as unknown as {
+        structuredContent: { caller: { userPrincipalName: string } };
+      };
+      expect(who.structuredContent.caller.userPrincipalName).toBe('alice@contoso.com');
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
+  it('runs on SDK v1 when asked (sdk: "v1"), with the same tools and answers', async () => {
+    const server = await world.server(config(), { sdk: 'v1' });
+    const v1 = await world.client(server.mcpUrl, await world.token(world.alice));
+    const { tools } = await v1.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'postgres_database_query',
+      'postgres_list',
+      'postgres_server_config_get',
+      'postgres_server_param_get',
+      'postgres_table_schema_get',
+      'whoami',
+    ]);
+    expect((await query(v1, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+      ['alice@contoso.com'],
+    ]);
+  });
+});
+
 describe('stateful sessions are bounded', () => {
   it("closes a caller's oldest session past their cap, and sessions left idle", async () => {
     const server = await world.server(

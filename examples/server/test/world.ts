@@ -15,6 +15,10 @@ import {
   startTokenGatedPostgres,
   type TokenGatedPostgres,
 } from '@mcp-auth-kit/testing';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -32,9 +36,12 @@ export interface World {
   /** Starts the example server on a free port with this config (the auth sections plus optional mcpServer). */
   server(
     config: Record<string, unknown>,
-    options?: { stateful?: boolean; sessions?: SessionLimits },
+    options?: { stateful?: boolean; sessions?: SessionLimits; sdk?: 'v1' | 'v2' },
   ): Promise<RunningExampleServer>;
+  /** The SDK v1 client (speaks 2025-11-25). */
   client(mcpUrl: string, token: string): Promise<Client>;
+  /** The SDK v2 client, negotiating 2026-07-28 where the server speaks it. */
+  clientV2(mcpUrl: string, token: string): Promise<Client>;
   token(
     user: EmulatedUser,
     app?: EmulatedApp,
@@ -102,6 +109,7 @@ export async function startWorld(): Promise<World> {
         port: 0,
         stateful: options.stateful ?? false,
         ...(options.sessions ? { sessions: options.sessions } : {}),
+        ...(options.sdk ? { sdk: options.sdk } : {}),
         logger: { info() {}, warn() {} },
       });
       servers.push(server);
@@ -116,6 +124,17 @@ export async function startWorld(): Promise<World> {
       );
       clients.push(client);
       return client;
+    },
+    async clientV2(mcpUrl, token) {
+      const client = new ClientV2(
+        { name: 'e2e-v2', version: '0.0.0' },
+        { versionNegotiation: { mode: 'auto' } },
+      );
+      await client.connect(
+        new TransportV2(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      );
+      clients.push(client as unknown as Client);
+      return client as unknown as Client;
     },
     token: (user, app = api, extra = {}) =>
       emulator.mintUserToken({
