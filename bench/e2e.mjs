@@ -1,6 +1,8 @@
 // 2. End to end: tools/call (whoami) throughput and latency on the example server with
-// JwtBearerScheme vs inbound None, stateless and stateful transports. The server runs in its own
-// process (the CLI), the load comes from this process with autocannon over loopback.
+// JwtBearerScheme vs inbound None, on each serving path: SDK v2 stateless with a 2026-07-28 request,
+// SDK v2 stateless with a 2025 request (its legacy fallback), SDK v1 stateless, and SDK v2 stateful.
+// The server runs in its own process (the CLI), the load comes from this process with autocannon
+// over loopback.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,12 +39,23 @@ const configs = {
   None: { inboundAuthentication: { type: 'None' }, outboundAuthentication: { type: 'Default' } },
 };
 
-async function startServer(inbound, stateful) {
+async function startServer(inbound, { stateful, sdk }) {
   const path = join(dir, `${inbound}.json`);
   writeFileSync(path, JSON.stringify(configs[inbound]));
   const child = spawn(
     process.execPath,
-    [cli, 'start', '--config', path, '--port', '0', '--json', ...(stateful ? ['--stateful'] : [])],
+    [
+      cli,
+      'start',
+      '--config',
+      path,
+      '--port',
+      '0',
+      '--json',
+      '--sdk',
+      sdk,
+      ...(stateful ? ['--stateful'] : []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -96,23 +109,54 @@ async function openSession(mcpUrl, auth) {
   return sessionId;
 }
 
-const body = JSON.stringify({
+const legacyBody = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
   params: { name: 'whoami', arguments: {} },
 });
+// 2026-07-28: the per-request envelope in _meta and the routing headers (no session, no initialize)
+const modernBody = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'whoami',
+    arguments: {},
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+});
+const modernHeaders = {
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'whoami',
+};
+const modes = {
+  'stateless-v2': { sdk: 'v2', stateful: false, body: modernBody, headers: modernHeaders },
+  'stateless-v2-legacy': {
+    sdk: 'v2',
+    stateful: false,
+    body: legacyBody,
+    headers: { 'mcp-protocol-version': '2025-06-18' },
+  },
+  'stateless-v1': { sdk: 'v1', stateful: false, body: legacyBody, headers: {} },
+  stateful: { sdk: 'v2', stateful: true, body: legacyBody, headers: {} },
+};
 const results = {};
-for (const stateful of [false, true]) {
+for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entries(modes)) {
   // Both servers run side by side and the runs alternate (authenticated, anonymous, …), so that
   // noise from the shared cores falls on both alike.
   const servers = {};
   for (const inbound of ['JwtBearerScheme', 'None']) {
-    const { child, mcpUrl } = await startServer(inbound, stateful);
+    const { child, mcpUrl } = await startServer(inbound, { stateful, sdk });
     const auth = inbound === 'JwtBearerScheme';
     const extra = stateful
       ? { 'mcp-session-id': await openSession(mcpUrl, auth), 'mcp-protocol-version': '2025-06-18' }
-      : {};
+      : modeHeaders;
     servers[inbound] = { child, mcpUrl, auth, extra, runs: [] };
   }
   for (let r = 0; r < repeats; r++) {
@@ -146,7 +190,7 @@ for (const stateful of [false, true]) {
       .filter((v) => v !== undefined)
       .sort((a, b) => a - b);
     runs.sort((a, b) => a.rps - b.rps);
-    results[`${stateful ? 'stateful' : 'stateless'}/${inbound}`] = {
+    results[`${mode}/${inbound}`] = {
       median: runs[Math.floor(runs.length / 2)],
       serverCpuMicrosPerCall: cpu.length ? cpu[Math.floor(cpu.length / 2)] : undefined,
       min: runs[0].rps,

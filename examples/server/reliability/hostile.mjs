@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMcpResponse } from './mcpResponse.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -56,10 +57,7 @@ async function callTool(mcpUrl, token, name, args, timeoutMs = 60_000) {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {}
+    const json = parseMcpResponse(text);
     return { status: res.status, json, bytes: text.length };
   } catch (error) {
     return { status: 0, error: String(error?.name ?? error) };
@@ -180,7 +178,7 @@ export async function runHostileQueries({
         else {
           others.errors++;
           if (others.samples.length < 3)
-            others.samples.push(`${r.status} ${JSON.stringify(r.json).slice(0, 120)}`);
+            others.samples.push(`${r.status} ${String(JSON.stringify(r.json ?? r.error)).slice(0, 120)}`);
         }
       }
     });

@@ -18,6 +18,7 @@ import {
 } from '@mcp-auth-kit/testing';
 import fc from 'fast-check';
 import { runHostileQueries } from './hostile.mjs';
+import { parseMcpResponse } from './mcpResponse.mjs';
 
 // Node reads NODE_EXTRA_CA_CERTS at start-up: run again trusting the emulator's CA.
 if (!process.env.MCP_AUTH_KIT_RELIABILITY_CHILD) {
@@ -162,12 +163,7 @@ async function callTool(server, token, name, args, timeoutMs = 30_000) {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = parseMcpResponse(text);
     return { status: res.status, json, text };
   } catch (error) {
     logs.push(`lost call after ${Date.now() - t0} ms: ${error?.name} ${error?.cause?.code ?? ''}`);

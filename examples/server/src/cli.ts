@@ -14,7 +14,7 @@ const USAGE = `Usage:
   mcp-auth-example start --config <appsettings.json> [--host 127.0.0.1] [--port 3000]
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
                          [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
-                         [--resource-url URL] [--trust-forwarded-headers] [--json]
+                         [--resource-url URL] [--trust-forwarded-headers] [--sdk v2|v1] [--json]
   mcp-auth-example dev [--port 3000] [--json]`;
 
 function fail(message: string, code = 2): never {
@@ -69,9 +69,12 @@ async function start(argv: string[]): Promise<void> {
       'max-sessions-per-caller': { type: 'string' },
       'resource-url': { type: 'string' },
       'trust-forwarded-headers': { type: 'boolean' },
+      sdk: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
+  if (values.sdk !== undefined && values.sdk !== 'v1' && values.sdk !== 'v2')
+    fail(`--sdk must be v2 (the default) or v1\n${USAGE}`);
   if (!values.config) fail(`--config is required\n${USAGE}`);
   const config = await loadExampleConfig(values.config);
   const server = await startExampleServer({
@@ -87,6 +90,7 @@ async function start(argv: string[]): Promise<void> {
     },
     ...(values['resource-url'] ? { resourceUrl: values['resource-url'] } : {}),
     trustForwardedHeaders: values['trust-forwarded-headers'] ?? false,
+    sdk: (values.sdk as 'v1' | 'v2' | undefined) ?? 'v2',
   });
   onSignals(() => server.close());
   process.stdout.write(

@@ -6,6 +6,7 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import { StreamableHTTPServerTransport as TransportV1 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { createMcpHandler, McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator as AjvV2 } from '@modelcontextprotocol/server/validators/ajv';
 import { type SessionLimits, SessionRegistry } from './sessions.js';
 
 /** Which MCP SDK generation serves `/mcp`. */
@@ -109,8 +110,10 @@ export function createMcpServing(options: McpServingOptions): McpServing {
 }
 
 function newServerV2(register: (server: McpServerLike) => void): () => McpServerLike {
+  // shared for the same reason as in v1 below (halves the cost of building a server per request)
+  const jsonSchemaValidator = new AjvV2();
   return () => {
-    const mcp = new McpServerV2(INFO);
+    const mcp = new McpServerV2(INFO, { jsonSchemaValidator });
     register(mcp);
     return mcp;
   };
