@@ -101,7 +101,7 @@ const token = await emulator.mintUserToken({ user, audience: api.clientId, scope
 const good = await gate(new Request('http://127.0.0.1/mcp', { headers: { authorization: 'Bearer ' + token } }));
 if (good instanceof Response) throw new Error('v2: a good token was refused: ' + good.status);
 const server = new McpServer({ name: 'consumer', version: '1.0.0' });
-const tools = createPostgresTools({ credentialProvider: { type: 'ManagedIdentity', getTokenCredential: () => ({ getToken: async () => null }), describe: () => ({ type: 'ManagedIdentity', identity: 'host' }) }, managedIdentityRoleName: 'mi' });
+const tools = createPostgresTools({ credentialProvider: { type: 'ManagedIdentity', actsFor: 'host', getTokenCredential: () => ({ getToken: async () => null }), describe: () => ({ type: 'ManagedIdentity', identity: 'host' }) }, managedIdentityRoleName: 'mi' });
 tools.register(server);
 await tools.close();
 await emulator.stop();
@@ -132,7 +132,7 @@ const user = emulator.addUser({ userPrincipalName: 'consumer@contoso.com' });
 const info = await setup.verifyAccessToken(await emulator.mintUserToken({ user, audience: api.clientId, scopes: ['mcp.tools'] }));
 if (!info.expiresAt) throw new Error('v1: AuthInfo without expiresAt');
 const server = new McpServer({ name: 'consumer', version: '1.0.0' });
-const tools = createPostgresTools({ credentialProvider: { type: 'ManagedIdentity', getTokenCredential: () => ({ getToken: async () => null }), describe: () => ({ type: 'ManagedIdentity', identity: 'host' }) }, managedIdentityRoleName: 'mi' });
+const tools = createPostgresTools({ credentialProvider: { type: 'ManagedIdentity', actsFor: 'host', getTokenCredential: () => ({ getToken: async () => null }), describe: () => ({ type: 'ManagedIdentity', identity: 'host' }) }, managedIdentityRoleName: 'mi' });
 tools.register(server);
 await tools.close();
 await emulator.stop();

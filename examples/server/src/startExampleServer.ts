@@ -1,27 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type AuthContextAccessor,
   ConfigError,
   defaultAuthContextAccessor,
-  fromAuthInfo,
   type ITokenCredentialProvider,
   isLoopbackHost,
-  type McpAuthInfo,
 } from '@mcp-auth-kit/auth-core';
-import {
-  createAuthMiddleware,
-  createInboundSetupFactory,
-  createProtectedResourceMetadataHandler,
-  createToolPolicyMiddleware,
-  type JwtBearerInboundSetupOptions,
-  type NodeMiddleware,
-} from '@mcp-auth-kit/inbound-jwt';
-import {
-  createCredentialProviderFactory,
-  JwtOboCredentialProvider,
-  type OutboundLogger,
-} from '@mcp-auth-kit/outbound-credentials';
+import type { JwtBearerInboundSetupOptions } from '@mcp-auth-kit/inbound-jwt';
+import { createMcpAuth } from '@mcp-auth-kit/kit';
+import type { OutboundLogger } from '@mcp-auth-kit/outbound-credentials';
 import {
   createPostgresTools,
   type PostgresServerEntry,
@@ -109,38 +97,17 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   const { auth, mcpServer } = options.config;
   const accessor: AuthContextAccessor = defaultAuthContextAccessor;
   const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.error(m) };
-
-  const inbound = createInboundSetupFactory().create(
-    auth.inboundAuthentication.type,
-    auth.inboundAuthentication,
-    {
-      ...options.inboundOptions,
-      // the operator learns why callers get 503 (e.g. an untrusted TLS certificate), once per outage
-      jwks: {
-        onRefreshError: (m: string) => logger.warn(`Inbound JWT: ${m}`),
-        onRefreshRecovered: (m: string) => logger.info(`Inbound JWT: ${m}`),
-        ...options.inboundOptions?.jwks,
-      },
-      accessor,
-      ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
-    },
-  );
-  const credentialProvider = createCredentialProviderFactory().create(
-    auth.outboundAuthentication.type,
-    auth,
-    {
-      accessor,
-      logger,
-      ...(options.msalLogLevel ? { msalLogLevel: options.msalLogLevel } : {}),
-    },
-  );
-  if (credentialProvider instanceof JwtOboCredentialProvider) {
-    // A Key Vault that is down at start-up must not keep the server down: On-Behalf-Of calls fail
-    // with a clear, retryable error until the certificate can be read, then work without a restart.
-    await credentialProvider.ready().catch((error: unknown) => {
-      logger.warn(`On-Behalf-Of is not ready yet: ${(error as Error).message}; calls will retry`);
-    });
-  }
+  const mcpAuth = await createMcpAuth(auth, {
+    ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
+    trustForwardedHeaders: options.trustForwardedHeaders ?? false,
+    toolPolicy: mcpServer.toolPolicy ?? {},
+    logger,
+    accessor,
+    propagateContext: options.propagateContext ?? false,
+    ...(options.inboundOptions ? { inbound: options.inboundOptions } : {}),
+    outbound: options.msalLogLevel ? { msalLogLevel: options.msalLogLevel } : {},
+  });
+  const { credentialProvider } = mcpAuth;
 
   const servers: Record<string, PostgresServerEntry> = {
     ...mcpServer.postgresServers,
@@ -152,19 +119,6 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     accessor,
     managedIdentityRoleName: mcpServer.managedIdentityRoleName ?? 'managed-identity',
   });
-
-  const urlOptions = {
-    ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
-    trustForwardedHeaders: options.trustForwardedHeaders ?? false,
-  };
-  const authMiddleware = createAuthMiddleware(inbound, {
-    ...urlOptions,
-    accessor,
-    propagateContext: options.propagateContext ?? false,
-  });
-  const policy = createToolPolicyMiddleware(mcpServer.toolPolicy ?? {}, { ...urlOptions, accessor });
-  const azureAd = auth.inboundAuthentication.azureAd;
-  const metadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urlOptions }) : () => false;
 
   const serving = createMcpServing({
     sdk: options.sdk ?? 'v2',
@@ -178,30 +132,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  const chain = (
-    middlewares: NodeMiddleware[],
-    req: IncomingMessage,
-    res: ServerResponse,
-    last: () => Promise<void>,
-  ) => {
-    const step = (i: number) => {
-      if (i === middlewares.length) {
-        last().catch(() => {
-          if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
-          else res.destroy();
-        });
-        return;
-      }
-      middlewares[i]!(req, res, (error?: unknown) => {
-        if (error) {
-          if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request' });
-          return;
-        }
-        step(i + 1);
-      });
-    };
-    step(0);
-  };
+  const mcp = mcpAuth.node((req, res) => serving.handle(req, res));
 
   const server = createServer((req, res) => {
     inFlight++;
@@ -214,12 +145,12 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       sendJson(res, req.method === 'GET' ? 200 : 405, { status: 'ok' });
       return;
     }
-    if (metadata(req, res)) return;
+    if (mcpAuth.metadata(req, res)) return;
     if (path !== '/mcp') {
       sendJson(res, 404, { error: 'not_found' });
       return;
     }
-    chain([authMiddleware, policy], req, res, () => serving.handle(req, res));
+    mcp(req, res);
   });
   server.requestTimeout = 120_000;
   server.headersTimeout = 20_000;
@@ -251,8 +182,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
         await stopped;
         await serving.close();
         await tools.close();
-        await credentialProvider.close?.();
-        await inbound.close?.();
+        await mcpAuth.close();
       })();
       return closing;
     },

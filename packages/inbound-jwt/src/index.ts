@@ -28,5 +28,16 @@ export {
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
 export { metadataUrlFor, resourceUrlFor, resourceUrlForFetch } from './requestUrls.js';
-export type { ToolPolicy, ToolPolicyMiddlewareOptions, ToolRequirement } from './toolPolicy.js';
-export { checkToolPolicy, createToolPolicyMiddleware, decodeMcpNameHeader } from './toolPolicy.js';
+export type {
+  ToolPolicy,
+  ToolPolicyDecision,
+  ToolPolicyMiddlewareOptions,
+  ToolRequirement,
+} from './toolPolicy.js';
+export {
+  checkToolPolicy,
+  createToolPolicyFetchCheck,
+  createToolPolicyMiddleware,
+  decideToolPolicy,
+  decodeMcpNameHeader,
+} from './toolPolicy.js';

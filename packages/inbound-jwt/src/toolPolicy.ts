@@ -2,14 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthContextAccessor,
   defaultAuthContextAccessor,
-  fromAuthInfo,
   type McpAuthInfo,
   type RequestAuthContext,
+  resolveCaller,
 } from '@mcp-auth-kit/auth-core';
 import { outcomeFor } from './challenge.js';
-import { type NodeMiddleware, writeOutcome } from './createAuthMiddleware.js';
+import { type NodeMiddleware, outcomeHttp, writeOutcome } from './createAuthMiddleware.js';
 import { InboundAuthError } from './errors.js';
-import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
+import {
+  metadataUrlFor,
+  type ResourceUrlOptions,
+  resourceUrlFor,
+  resourceUrlForFetch,
+} from './requestUrls.js';
 
 /** What a tool needs: any one of the listed scopes or roles suffices. */
 export interface ToolRequirement {
@@ -77,12 +82,7 @@ async function readJsonBody(
 /** The first protocol revision whose requests carry `Mcp-Method` / `Mcp-Name` (SEP-2243). */
 const MODERN_REVISION = '2026-07-28';
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
-
-/** A header's single value (a repeated header is refused as malformed). */
-function single(value: string | string[] | undefined): string | undefined | null {
-  if (Array.isArray(value)) return null;
-  return value?.trim();
-}
+const HEADER_MISMATCH = -32020;
 
 /** `Mcp-Name` as sent: plain, or `=?base64?…?=` for values a header cannot carry; null when malformed. */
 export function decodeMcpNameHeader(value: string): string | null {
@@ -93,39 +93,80 @@ export function decodeMcpNameHeader(value: string): string | null {
   return decoded.toString('utf8');
 }
 
-/** The tool a 2026-07-28 request calls according to its headers, `undefined` for another method; an error text when they are unusable. */
-function toolFromHeaders(
-  headers: IncomingMessage['headers'],
-): { tool?: string; method: string } | { error: string } {
-  const method = single(headers['mcp-method']);
-  if (method === null || !method)
-    return { error: 'a 2026-07-28 request needs exactly one Mcp-Method header' };
-  if (method !== 'tools/call') return { method };
-  const raw = single(headers['mcp-name']);
-  if (raw === null || !raw)
-    return { error: 'a 2026-07-28 tools/call request needs exactly one Mcp-Name header' };
-  const tool = decodeMcpNameHeader(raw);
-  if (tool === null) return { error: 'the Mcp-Name header carries an invalid Base64 value' };
-  return { method, tool };
+/** Reads one header from node's headers or a `Headers`; null when a node header is repeated. */
+type HeaderReader = (name: string) => string | undefined | null;
+
+/** What the policy decided about a POST, before or after its body was read. */
+export type ToolPolicyDecision =
+  | { readonly kind: 'allow' }
+  /** An older protocol revision: decide again with the parsed body. */
+  | { readonly kind: 'needs_body' }
+  | { readonly kind: 'refuse'; readonly error: InboundAuthError }
+  /** Missing, repeated or disagreeing routing headers (JSON-RPC -32020, HTTP 400). */
+  | { readonly kind: 'malformed'; readonly message: string };
+
+/**
+ * The one policy decision for every adapter. A 2026-07-28 request (its `MCP-Protocol-Version`
+ * names that revision or a later one) is decided from `Mcp-Method` / `Mcp-Name`; a body, when one
+ * was already parsed, must agree with them. Older revisions carry no such headers: they need the
+ * parsed body (`needs_body`), and then every `tools/call` in it (a batch included) is checked.
+ */
+export function decideToolPolicy(
+  header: HeaderReader,
+  body: { readonly parsed: unknown } | undefined,
+  caller: RequestAuthContext | undefined,
+  policy: ToolPolicy,
+): ToolPolicyDecision {
+  const version = header('mcp-protocol-version');
+  if (typeof version === 'string' && version.trim() >= MODERN_REVISION) {
+    const method = header('mcp-method')?.trim();
+    if (!method)
+      return { kind: 'malformed', message: 'a 2026-07-28 request needs exactly one Mcp-Method header' };
+    let tool: string | undefined;
+    if (method === 'tools/call') {
+      const raw = header('mcp-name')?.trim();
+      if (!raw)
+        return {
+          kind: 'malformed',
+          message: 'a 2026-07-28 tools/call request needs exactly one Mcp-Name header',
+        };
+      const decoded = decodeMcpNameHeader(raw);
+      if (decoded === null)
+        return { kind: 'malformed', message: 'the Mcp-Name header carries an invalid Base64 value' };
+      tool = decoded;
+    }
+    if (body && bodyDisagrees(body.parsed, method, tool)) {
+      return { kind: 'malformed', message: 'the Mcp-Method / Mcp-Name headers disagree with the body' };
+    }
+    const denied = tool === undefined ? undefined : checkToolPolicy(caller, tool, policy);
+    return denied ? { kind: 'refuse', error: denied } : { kind: 'allow' };
+  }
+  if (!body) return { kind: 'needs_body' };
+  const messages = Array.isArray(body.parsed) ? body.parsed : [body.parsed];
+  for (const message of messages) {
+    const m = message as { method?: unknown; params?: { name?: unknown } } | null;
+    if (m?.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
+    const denied = checkToolPolicy(caller, m.params.name, policy);
+    if (denied) return { kind: 'refuse', error: denied };
+  }
+  return { kind: 'allow' };
 }
 
-/** Whether an already parsed body disagrees with the headers a decision was made from. */
-function bodyDisagrees(body: unknown, decided: { method: string; tool?: string }): boolean {
+function bodyDisagrees(body: unknown, method: string, tool: string | undefined): boolean {
   const m = body as { method?: unknown; params?: { name?: unknown } } | null;
   if (Array.isArray(body) || typeof m !== 'object' || m === null) return true;
-  if (m.method !== decided.method) return true;
-  return decided.tool !== undefined && m.params?.name !== decided.tool;
+  if (m.method !== method) return true;
+  return tool !== undefined && m.params?.name !== tool;
 }
 
 /**
  * Checks a `tools/call` request against the per-tool policy before the MCP transport sees it, and
  * answers 403 `insufficient_scope` naming the scope (the MCP step-up flow, SEP-2350).
  *
- * A 2026-07-28 request (its `MCP-Protocol-Version` header names that revision or a later one) is
- * decided from its `Mcp-Method` / `Mcp-Name` headers without reading the body; the SDK behind
- * refuses a body that disagrees with them (-32020), and so does this middleware when a body
- * parser has already run. Older revisions carry no such headers: the JSON body is read, parsed and
- * left on `req.body` (pass it to `transport.handleRequest(req, res, req.body)`).
+ * A 2026-07-28 request is decided from its `Mcp-Method` / `Mcp-Name` headers without reading the
+ * body; the SDK behind refuses a body that disagrees with them (-32020), and so does this
+ * middleware when a body parser has already run. Older revisions carry no such headers: the JSON
+ * body is read, parsed and left on `req.body` (pass it to `transport.handleRequest(req, res, req.body)`).
  */
 export function createToolPolicyMiddleware(
   policy: ToolPolicy,
@@ -133,20 +174,15 @@ export function createToolPolicyMiddleware(
 ): NodeMiddleware {
   const accessor = options.accessor ?? defaultAuthContextAccessor;
   const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const callerOf = (req: BodyRequest): RequestAuthContext | undefined => {
-    const current = accessor.current();
-    if (current || !req.auth) return current;
-    try {
-      return fromAuthInfo(req.auth);
-    } catch {
-      return undefined;
+  const callerOf = (req: BodyRequest): RequestAuthContext | undefined =>
+    accessor.current() ?? resolveCaller(req.auth ? { authInfo: req.auth } : undefined);
+  const answer = (req: BodyRequest, res: ServerResponse, decision: ToolPolicyDecision): boolean => {
+    if (decision.kind === 'malformed') {
+      writeJsonRpcError(res, 400, HEADER_MISMATCH, decision.message);
+      return true;
     }
-  };
-  /** True when the request was answered (refused). */
-  const refuse = (req: BodyRequest, res: ServerResponse, tool: string): boolean => {
-    const denied = checkToolPolicy(callerOf(req), tool, policy);
-    if (!denied) return false;
-    const outcome = outcomeFor(denied);
+    if (decision.kind !== 'refuse') return false;
+    const outcome = outcomeFor(decision.error);
     if (outcome.kind !== 'challenge') return false;
     writeOutcome(res, outcome, {
       realm: options.realm ?? 'mcp',
@@ -157,20 +193,15 @@ export function createToolPolicyMiddleware(
   return (request, res, next) => {
     const req = request as BodyRequest;
     if (req.method !== 'POST') return next();
-    const version = single(req.headers['mcp-protocol-version']);
-    if (typeof version === 'string' && version >= MODERN_REVISION) {
-      const decided = toolFromHeaders(req.headers);
-      if ('error' in decided || (req.body !== undefined && bodyDisagrees(req.body, decided))) {
-        writeJsonRpcError(
-          res,
-          400,
-          -32020,
-          'error' in decided ? decided.error : 'the Mcp-Method / Mcp-Name headers disagree with the body',
-        );
-        return;
-      }
-      if (decided.tool !== undefined && refuse(req, res, decided.tool)) return;
-      return next();
+    const header: HeaderReader = (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? null : v;
+    };
+    const parsed = req.body !== undefined ? { parsed: req.body } : undefined;
+    const first = decideToolPolicy(header, parsed, callerOf(req), policy);
+    if (first.kind !== 'needs_body') {
+      if (!answer(req, res, first)) next();
+      return;
     }
     readJsonBody(req, limit).then(
       (result) => {
@@ -181,17 +212,53 @@ export function createToolPolicyMiddleware(
           return;
         }
         req.body = result.body;
-        const messages = Array.isArray(result.body) ? result.body : [result.body];
-        for (const message of messages) {
-          const m = message as { method?: unknown; params?: { name?: unknown } } | null;
-          if (m?.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
-          if (refuse(req, res, m.params.name)) return;
-        }
-        next();
+        const second = decideToolPolicy(header, { parsed: result.body }, callerOf(req), policy);
+        if (!answer(req, res, second)) next();
       },
       (error: unknown) => next(error),
     );
   };
+}
+
+/**
+ * The same policy for fetch-style hosts: `undefined` to go on, or the refusal `Response`. A 2025
+ * request's body is read from a clone (at most `maxBodyBytes`), so the request stays readable.
+ */
+export function createToolPolicyFetchCheck(
+  policy: ToolPolicy,
+  options: Omit<ToolPolicyMiddlewareOptions, 'accessor'> = {},
+): (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response | undefined> {
+  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  return async (request, authInfo) => {
+    if (request.method !== 'POST') return undefined;
+    const header: HeaderReader = (name) => request.headers.get(name) ?? undefined;
+    const caller = resolveCaller(authInfo ? { authInfo } : undefined);
+    let decision = decideToolPolicy(header, undefined, caller, policy);
+    if (decision.kind === 'needs_body') {
+      const text = await request.clone().text();
+      if (Buffer.byteLength(text) > limit) return jsonRpcErrorResponse(413, -32700, 'Request body too large');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return jsonRpcErrorResponse(400, -32700, 'Parse error');
+      }
+      decision = decideToolPolicy(header, { parsed }, caller, policy);
+    }
+    if (decision.kind === 'malformed') return jsonRpcErrorResponse(400, HEADER_MISMATCH, decision.message);
+    if (decision.kind !== 'refuse') return undefined;
+    const outcome = outcomeFor(decision.error);
+    if (outcome.kind !== 'challenge') return undefined;
+    const http = outcomeHttp(outcome, {
+      realm: options.realm ?? 'mcp',
+      resourceMetadataUrl: metadataUrlFor(resourceUrlForFetch(request, options)),
+    });
+    return new Response(http.body, { status: http.status, headers: http.headers });
+  };
+}
+
+function jsonRpcErrorResponse(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
 }
 
 function writeJsonRpcError(

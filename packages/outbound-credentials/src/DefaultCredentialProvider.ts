@@ -5,6 +5,7 @@ import type { ITokenCredentialProvider, OutboundIdentityDescription } from '@mcp
 /** Outbound calls with DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI…): for local development. */
 export class DefaultCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'Default';
+  readonly actsFor = 'host';
   readonly #credential = new DefaultAzureCredential();
 
   getTokenCredential(): TokenCredential {

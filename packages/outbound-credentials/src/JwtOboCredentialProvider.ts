@@ -51,6 +51,7 @@ const CREDENTIAL_RETRY_MS = 3000;
  */
 export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'JwtObo';
+  readonly actsFor = 'caller';
   readonly #azureAd: AzureAdConfig;
   readonly #accessor: AuthContextAccessor;
   readonly #cache: OboTokenCache;

@@ -21,6 +21,7 @@ export interface JwtPassthroughCredentialProviderOptions {
  */
 export class JwtPassthroughCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'JwtPassthrough';
+  readonly actsFor = 'caller';
   readonly #accessor: AuthContextAccessor;
 
   constructor(options: JwtPassthroughCredentialProviderOptions = {}) {

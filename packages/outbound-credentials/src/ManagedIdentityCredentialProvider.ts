@@ -10,6 +10,7 @@ export interface ManagedIdentityCredentialProviderOptions {
 /** Outbound calls as the host's managed identity: one credential for the whole process. */
 export class ManagedIdentityCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'ManagedIdentity';
+  readonly actsFor = 'host';
   readonly #credential: TokenCredential;
   readonly #clientId: string | undefined;
 

@@ -71,7 +71,6 @@ interface ToolDefinition {
   readonly callback: (args: never, extra: McpToolExtra) => Promise<McpToolResult>;
 }
 
-const CALLER_TYPES = new Set(['JwtObo', 'JwtPassthrough']);
 const serverArg = identifierArg('server', 255).describe(
   'The server: a configured name, or an Azure Database for PostgreSQL server name (e.g. "contoso-pg")',
 );
@@ -114,10 +113,10 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     maxRows: options.limits?.maxRows ?? 1000,
     maxResultBytes: options.limits?.maxResultBytes ?? 1024 * 1024,
   };
-  const perCaller = CALLER_TYPES.has(provider.type);
+  const perCaller = provider.actsFor === 'caller';
   if (!perCaller && !options.managedIdentityRoleName) {
     throw new TypeError(
-      `registerPostgresTools: managedIdentityRoleName is required with outbound type ${provider.type}`,
+      `registerPostgresTools: managedIdentityRoleName is required when outbound calls act for the host (outbound type ${provider.type})`,
     );
   }
   // Every tool call answers: its database work is cut off a little after the statement timeout.

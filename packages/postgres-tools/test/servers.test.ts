@@ -24,6 +24,7 @@ describe('which servers a caller may name', () => {
     const warnings: string[] = [];
     const provider: ITokenCredentialProvider = {
       type: 'JwtObo',
+      actsFor: 'caller',
       getTokenCredential: () => ({ getToken: async () => null }),
       describe: () => ({ type: 'JwtObo', identity: 'the caller' }),
     };

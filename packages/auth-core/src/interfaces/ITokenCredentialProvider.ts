@@ -13,11 +13,22 @@ export interface ITokenCredentialProvider {
   /** The configuration `type` this provider implements, e.g. `JwtObo`. */
   readonly type: string;
   /**
+   * Whose identity outbound calls carry: `caller` (each request's signed-in user, e.g. On-Behalf-Of
+   * or passthrough: the provider needs the request's context) or `host` (the server's own identity,
+   * the same for every caller, e.g. a managed identity).
+   */
+  readonly actsFor: 'caller' | 'host';
+  /**
    * The credential to use for `context` (by default the accessor's current request). Providers that
    * act for the caller bind the credential to that caller at this call.
    */
   getTokenCredential(context?: RequestAuthContext): TokenCredential;
   describe(context?: RequestAuthContext): OutboundIdentityDescription;
+  /**
+   * Settles once the provider can serve (a certificate loaded from Key Vault, say); rejects with
+   * the reason when it cannot yet. Servers call it at start-up to log the reason; calls retry.
+   */
+  ready?(): Promise<void>;
   /** Releases caches, timers and sockets. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,208 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AuthContextAccessor,
+  defaultAuthContextAccessor,
+  type IInboundAuthSetup,
+  type ITokenCredentialProvider,
+  type McpAuthInfo,
+  type ServerConfig,
+} from '@mcp-auth-kit/auth-core';
+import {
+  createAuthMiddleware,
+  createFetchAuth,
+  createInboundSetupFactory,
+  createProtectedResourceMetadataFetchHandler,
+  createProtectedResourceMetadataHandler,
+  createToolPolicyFetchCheck,
+  createToolPolicyMiddleware,
+  type InboundSetupFactory,
+  type JwtBearerInboundSetupOptions,
+  type NodeMiddleware,
+  type ToolPolicy,
+} from '@mcp-auth-kit/inbound-jwt';
+import {
+  type CredentialProviderFactory,
+  type CredentialProviderFactoryOptions,
+  createCredentialProviderFactory,
+  type OutboundLogger,
+} from '@mcp-auth-kit/outbound-credentials';
+
+export interface McpAuthOptions {
+  /** This server's public MCP URL (e.g. `https://mcp.contoso.com/mcp`); derived from each request when absent. */
+  readonly resourceUrl?: string;
+  /** Use `X-Forwarded-Host` / `-Proto` for URLs derived from requests (only behind an ingress that sets them). */
+  readonly trustForwardedHeaders?: boolean;
+  /** Per-tool scopes or roles (403 `insufficient_scope` naming them otherwise). */
+  readonly toolPolicy?: ToolPolicy;
+  /** Where the kit reports (start-up warnings, outages, unexpected errors); never a token or secret. */
+  readonly logger?: OutboundLogger;
+  /** The request auth context accessor; default `defaultAuthContextAccessor`. */
+  readonly accessor?: AuthContextAccessor;
+  /** Run handlers inside the accessor (AsyncLocalStorage); default false: the caller travels as `req.auth` / `authInfo`. */
+  readonly propagateContext?: boolean;
+  /** Options of the JwtBearerScheme setup (signing-key cache, verified-token cache, lifetimes). */
+  readonly inbound?: JwtBearerInboundSetupOptions;
+  /** Options of the outbound providers (msal log level, caches, a shared token store). */
+  readonly outbound?: CredentialProviderFactoryOptions;
+  /** Factories with types you registered (`factory.register('MyType', …)`); default the built-in ones. */
+  readonly inboundFactory?: InboundSetupFactory;
+  readonly credentialProviderFactory?: CredentialProviderFactory;
+}
+
+/** A request that passed authentication (`auth`, the MCP SDK's AuthInfo) and the tool policy (`body` when it read it). */
+export type AuthenticatedRequest = IncomingMessage & { auth?: McpAuthInfo; body?: unknown };
+
+/** The composed server side of a configuration: every adapter over the same inbound setup and policy. */
+export interface McpAuth {
+  readonly config: ServerConfig;
+  readonly inbound: IInboundAuthSetup;
+  /** The outbound identity for tools (`createPostgresTools({ credentialProvider })`, Azure SDK clients). */
+  readonly credentialProvider: ITokenCredentialProvider;
+  /**
+   * A node:http request listener: serves the protected-resource metadata, authenticates, applies
+   * the tool policy, then runs `handler` (awaited; a throw is logged once and answered 500).
+   */
+  node(
+    handler: (req: AuthenticatedRequest, res: ServerResponse) => unknown,
+  ): (req: IncomingMessage, res: ServerResponse) => void;
+  /** The same as one Express (or Connect) middleware: refusals are answered, accepted requests go on with `req.auth`. */
+  express(): NodeMiddleware;
+  /** Serves the protected-resource metadata (node:http); false, and nothing written, for other paths. */
+  metadata(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * The same for fetch-style hosts: metadata, authentication and policy, then `handler` with the
+   * caller's AuthInfo (`undefined` for inbound None).
+   */
+  fetch(
+    handler: (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response> | Response,
+  ): (request: Request) => Promise<Response>;
+  /** Releases signing-key refreshes, token caches and sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * One call from a validated configuration to everything the server side needs: the inbound setup
+ * and credential provider its `type`s name, and the node:http, Express and web-standard handlers
+ * with metadata and tool policy.
+ *
+ * @example
+ * const auth = await createMcpAuth(await loadServerConfigFile('appsettings.json'));
+ * createServer(auth.node((req, res) => mcp(req, res, req.body))).listen(3000);
+ */
+export async function createMcpAuth(config: ServerConfig, options: McpAuthOptions = {}): Promise<McpAuth> {
+  const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.warn(m) };
+  const accessor = options.accessor ?? defaultAuthContextAccessor;
+  const urls = {
+    ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
+    trustForwardedHeaders: options.trustForwardedHeaders ?? false,
+  };
+  const inbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
+    config.inboundAuthentication.type,
+    config.inboundAuthentication,
+    {
+      ...options.inbound,
+      accessor,
+      ...urls,
+      jwks: {
+        onRefreshError: (m: string) => logger.warn(`Inbound JWT: ${m}`),
+        onRefreshRecovered: (m: string) => logger.info(`Inbound JWT: ${m}`),
+        ...options.inbound?.jwks,
+      },
+    },
+  );
+  const credentialProvider = (options.credentialProviderFactory ?? createCredentialProviderFactory()).create(
+    config.outboundAuthentication.type,
+    config,
+    { accessor, logger, ...options.outbound },
+  );
+  // A Key Vault that is down at start-up must not keep the server down: outbound calls fail with a
+  // clear, retryable error until the credential can be loaded, then work without a restart.
+  await credentialProvider.ready?.().catch((error: unknown) => {
+    logger.warn(`${credentialProvider.type} is not ready yet: ${safeMessage(error)}; calls will retry`);
+  });
+
+  const azureAd = config.inboundAuthentication.azureAd;
+  const nodeMetadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urls }) : () => false;
+  const fetchMetadata = azureAd
+    ? createProtectedResourceMetadataFetchHandler({ azureAd, ...urls })
+    : () => undefined;
+  const authenticate = createAuthMiddleware(inbound, {
+    ...urls,
+    accessor,
+    propagateContext: options.propagateContext ?? false,
+  });
+  const policy = createToolPolicyMiddleware(options.toolPolicy ?? {}, { ...urls, accessor });
+  const gate = createFetchAuth(inbound, urls);
+  const fetchPolicy = createToolPolicyFetchCheck(options.toolPolicy ?? {}, urls);
+
+  /** An unexpected failure of the author's handler: logged once (name and message, no token), answered 500. */
+  const failed = (error: unknown) => logger.warn(`MCP handler failed unexpectedly: ${safeMessage(error)}`);
+
+  const express = (): NodeMiddleware => (req, res, next) => {
+    if (nodeMetadata(req, res)) return;
+    authenticate(req, res, () =>
+      policy(req, res, (error?: unknown) => {
+        if (error) {
+          failed(error);
+          if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request' });
+          return;
+        }
+        next();
+      }),
+    );
+  };
+
+  return {
+    config,
+    inbound,
+    credentialProvider,
+    express,
+    metadata: nodeMetadata,
+    node(handler) {
+      const middleware = express();
+      return (req, res) =>
+        middleware(req, res, () => {
+          Promise.resolve()
+            .then(() => handler(req as AuthenticatedRequest, res))
+            .catch((error: unknown) => {
+              failed(error);
+              if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+              else res.destroy();
+            });
+        });
+    },
+    fetch(handler) {
+      return async (request) => {
+        const metadata = fetchMetadata(request);
+        if (metadata) return metadata;
+        const auth = await gate(request);
+        if (auth instanceof Response) return auth;
+        const refused = await fetchPolicy(request, auth);
+        if (refused) return refused;
+        try {
+          return await handler(request, auth);
+        } catch (error) {
+          failed(error);
+          return Response.json({ error: 'internal_error' }, { status: 500 });
+        }
+      };
+    },
+    async close() {
+      await credentialProvider.close?.();
+      await inbound.close?.();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** An error's name and message for a log line, with anything shaped like a JWT removed. */
+export function safeMessage(error: unknown): string {
+  const e = error as { name?: unknown; message?: unknown };
+  const text = `${typeof e?.name === 'string' ? e.name : 'Error'}: ${typeof e?.message === 'string' ? e.message : String(error)}`;
+  return text.replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g, '[token]').slice(0, 500);
+}

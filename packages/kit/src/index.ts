@@ -1,0 +1,2 @@
+export type { AuthenticatedRequest, McpAuth, McpAuthOptions } from './createMcpAuth.js';
+export { createMcpAuth } from './createMcpAuth.js';

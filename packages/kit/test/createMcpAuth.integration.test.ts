@@ -1,0 +1,263 @@
+// The one-call composition, through real parts: the SDK v2 server and client, JwtObo against the
+// emulator, PostgreSQL behind the token gate. Each adapter (node:http, Express, web-standard) serves
+// the same thing; a registered custom provider type is used without the kit knowing its name.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ITokenCredentialProvider, parseServerConfig } from '@mcp-auth-kit/auth-core';
+import { createMcpAuth, type McpAuth } from '@mcp-auth-kit/kit';
+import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credentials';
+import { createPostgresTools, type PostgresTools } from '@mcp-auth-kit/postgres-tools';
+import {
+  EntraEmulator,
+  POSTGRES_AAD_AUDIENCE,
+  startTokenGatedPostgres,
+  type TokenGatedPostgres,
+} from '@mcp-auth-kit/testing';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let emulator: EntraEmulator;
+let db: TokenGatedPostgres;
+const closers: Array<() => Promise<unknown> | unknown> = [];
+const SECRET = 'kit-secret';
+
+beforeAll(async () => {
+  emulator = await EntraEmulator.start();
+  db = await startTokenGatedPostgres(emulator);
+  await db.admin('CREATE DATABASE demo');
+  await db.admin(
+    'CREATE ROLE "alice@contoso.com" LOGIN; CREATE ROLE "system-assigned-identity" LOGIN; GRANT CONNECT ON DATABASE demo TO PUBLIC',
+  );
+}, 120_000);
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await db?.stop();
+  await emulator?.stop();
+});
+
+async function listen(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server: Server = createServer(listener);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
+function mcpFor(tools: PostgresTools) {
+  return createMcpHandler(() => {
+    const server = new McpServer({ name: 'kit', version: '0.0.0' });
+    tools.register(server);
+    server.registerTool('explode', { description: 'fails' }, async () => {
+      throw new Error('kaboom');
+    });
+    return server;
+  });
+}
+
+async function compose(logs: string[]) {
+  const api = emulator.registerApp({ secret: SECRET });
+  const config = parseServerConfig({
+    inboundAuthentication: {
+      type: 'JwtBearerScheme',
+      azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+    },
+    outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret: SECRET } },
+  });
+  const auth = await createMcpAuth(config, {
+    toolPolicy: { postgres_server_config_get: { scopes: ['mcp.admin'] } },
+    logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+  });
+  const tools = createPostgresTools({
+    credentialProvider: auth.credentialProvider,
+    servers: { local: { host: db.gate.host, port: db.gate.port } },
+  });
+  closers.push(
+    () => tools.close(),
+    () => auth.close(),
+  );
+  return { auth, tools, api };
+}
+
+async function client(url: string, token: string) {
+  const c = new Client({ name: 'kit-test', version: '0.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await c.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  closers.push(() => c.close());
+  return c;
+}
+
+type Result = {
+  isError?: boolean;
+  content: Array<{ text: string }>;
+  structuredContent?: Record<string, unknown>;
+};
+
+const adapters: Record<string, (auth: McpAuth, tools: PostgresTools) => Promise<string>> = {
+  'node:http': (auth, tools) => {
+    const mcp = toNodeHandler(mcpFor(tools));
+    return listen(auth.node((req, res) => mcp(req, res, req.body)));
+  },
+  Express: (auth, tools) => {
+    const mcp = toNodeHandler(mcpFor(tools));
+    const app = express();
+    app.use(auth.express());
+    app.all('/mcp', (req, res) => void mcp(req, res, (req as { body?: unknown }).body));
+    return listen(app);
+  },
+  'web-standard': (auth, tools) => {
+    const mcp = mcpFor(tools);
+    const handler = auth.fetch((request, authInfo) => mcp.fetch(request, authInfo ? { authInfo } : {}));
+    return listen(toNodeHandler({ fetch: handler }));
+  },
+};
+
+describe.each(Object.entries(adapters))('createMcpAuth, %s', (_name, serve) => {
+  let url: string;
+  let api: { clientId: string };
+  const logs: string[] = [];
+  beforeAll(async () => {
+    const composed = await compose(logs);
+    api = composed.api;
+    url = await serve(composed.auth, composed.tools);
+  });
+  const alice = () => emulator.addUser({ userPrincipalName: 'alice@contoso.com' });
+
+  it('challenges without a token and serves the metadata it points at', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(401);
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
+    const metadata = (await (await fetch(metadataUrl!)).json()) as { resource: string };
+    expect(metadata.resource).toBe(url);
+  });
+
+  it('queries PostgreSQL as the caller through On-Behalf-Of', async () => {
+    const token = await emulator.mintUserToken({
+      user: alice(),
+      audience: api.clientId,
+      scopes: ['mcp.tools'],
+    });
+    const c = await client(url, token);
+    const r = (await c.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+    })) as Result;
+    expect(r.structuredContent?.rows).toEqual([['alice@contoso.com']]);
+  });
+
+  it('applies the tool policy (403 insufficient_scope) and answers a throwing tool without leaking', async () => {
+    const token = await emulator.mintUserToken({
+      user: alice(),
+      audience: api.clientId,
+      scopes: ['mcp.tools'],
+    });
+    const c = await client(url, token);
+    await expect(
+      c.callTool({ name: 'postgres_server_config_get', arguments: { server: 'local' } }),
+    ).rejects.toThrow(/403|insufficient_scope|scope/i);
+    const exploded = (await c.callTool({ name: 'explode', arguments: {} })) as Result;
+    expect(exploded.isError).toBe(true);
+    expect(logs.join('\n')).not.toContain(token.split('.')[2]!);
+  });
+});
+
+describe('an error thrown by the author’s handler', () => {
+  it('is logged once, without the token, and answered 500', async () => {
+    const logs: string[] = [];
+    const { auth, api } = await compose(logs);
+    const url = await listen(
+      auth.node(() => {
+        throw new Error('handler broke while holding eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln');
+      }),
+    );
+    const token = await emulator.mintUserToken({
+      user: emulator.addUser({ userPrincipalName: 'h@contoso.com' }),
+      audience: api.clientId,
+    });
+    const res = await fetch(url, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(500);
+    const failures = logs.filter((l) => l.includes('MCP handler failed'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain('handler broke while holding [token]');
+    expect(logs.join('\n')).not.toContain(token.split('.')[2]!);
+  });
+});
+
+describe('a provider type the application registers', () => {
+  it('is composed like a built-in one; the tool pack logs in as the host because the provider says it acts for the host', async () => {
+    const identity = emulator.systemAssignedIdentity;
+    class HostSignedProvider implements ITokenCredentialProvider {
+      readonly type = 'HostSigned';
+      readonly actsFor = 'host' as const;
+      getTokenCredential() {
+        return {
+          getToken: async () => {
+            const now = Math.floor(Date.now() / 1000);
+            const token = await emulator.sign({
+              aud: POSTGRES_AAD_AUDIENCE,
+              iss: emulator.issuerV1(),
+              tid: emulator.tenantId,
+              oid: identity.objectId,
+              iat: now,
+              exp: now + 600,
+              ver: '1.0',
+            });
+            return { token, expiresOnTimestamp: (now + 600) * 1000 };
+          },
+        };
+      }
+      describe() {
+        return { type: this.type, identity: 'the host (a custom provider)' };
+      }
+    }
+    const factory = createCredentialProviderFactory();
+    factory.register('HostSigned', () => new HostSignedProvider());
+    const api = emulator.registerApp({ secret: SECRET });
+    const config = parseServerConfig(
+      {
+        inboundAuthentication: {
+          type: 'JwtBearerScheme',
+          azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+        },
+        outboundAuthentication: { type: 'HostSigned' },
+      },
+      { extraOutboundTypes: ['HostSigned'] },
+    );
+    const auth = await createMcpAuth(config, {
+      credentialProviderFactory: factory,
+      logger: { info() {}, warn() {} },
+    });
+    const tools = createPostgresTools({
+      credentialProvider: auth.credentialProvider,
+      servers: { local: { host: db.gate.host, port: db.gate.port } },
+      managedIdentityRoleName: identity.name,
+    });
+    closers.push(
+      () => tools.close(),
+      () => auth.close(),
+    );
+    const mcp = toNodeHandler(mcpFor(tools));
+    const url = await listen(auth.node((req, res) => mcp(req, res, req.body)));
+    const token = await emulator.mintUserToken({
+      user: emulator.addUser({ userPrincipalName: 'c@contoso.com' }),
+      audience: api.clientId,
+    });
+    const c = await client(url, token);
+    const r = (await c.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+    })) as Result;
+    expect(r.structuredContent?.rows).toEqual([['system-assigned-identity']]);
+  });
+});
