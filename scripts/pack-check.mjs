@@ -63,6 +63,13 @@ const checks = packages.map(
     console.log('ok ' + ${JSON.stringify(manifest.name)} + ' (' + names.length + ' exports)');
   }`,
 );
+// Every documented subpath export resolves too (e.g. the vitest global setup of the testing package).
+checks.push(`
+  {
+    const setup = await import('@mcp-auth-kit/testing/vitest-setup');
+    if (typeof setup.default !== 'function') throw new Error('@mcp-auth-kit/testing/vitest-setup has no default setup function');
+    console.log('ok @mcp-auth-kit/testing/vitest-setup');
+  }`);
 writeFileSync(join(scratch, 'check.mjs'), checks.join('\n'));
 process.stdout.write(run('node', ['check.mjs'], scratch));
 
