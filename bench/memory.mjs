@@ -27,7 +27,7 @@ const mib = (n) => n / 1024 / 1024;
 async function fill(limit) {
   global.gc?.();
   const before = process.memoryUsage();
-  const provider = createCredentialProviderFactory().create('JwtObo', config, {
+  const provider = createCredentialProviderFactory().create(config, {
     cacheMaxEntries: limit,
     logger: { info() {}, warn() {} },
   });

@@ -129,7 +129,7 @@ const envelope = async () => {
 };
 
 const config = parseServerConfig(authSections);
-const provider = createCredentialProviderFactory().create('JwtObo', config, {
+const provider = createCredentialProviderFactory().create(config, {
   logger: { info() {}, warn() {} },
 });
 const tools = createPostgresTools({

@@ -40,9 +40,7 @@ async function scenario(shared) {
         : {}),
     },
   });
-  const replicas = [0, 1].map(() =>
-    createCredentialProviderFactory().create('JwtObo', config, { logger: quiet }),
-  );
+  const replicas = [0, 1].map(() => createCredentialProviderFactory().create(config, { logger: quiet }));
   const contexts = [];
   for (let i = 0; i < USERS; i++) {
     const user = emulator.addUser({ userPrincipalName: `r${shared ? 's' : 'n'}${i}@contoso.com` });

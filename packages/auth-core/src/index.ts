@@ -10,11 +10,20 @@ export {
 export { SecretValue } from './config/SecretValue.js';
 export { GUID_PATTERN, JWT_ALGORITHMS, serverConfigSchema } from './config/schema.js';
 export type {
+  AnyServerConfig,
   AzureAdConfig,
   ClientCredentialConfig,
+  CustomInboundConfig,
+  CustomOutboundConfig,
   InboundAuthenticationConfig,
   JwtAlgorithm,
+  JwtBearerSchemeInboundConfig,
+  JwtOboOutboundConfig,
+  ManagedIdentityOutboundConfig,
+  NoneInboundConfig,
+  OnBehalfOfAppConfig,
   OutboundAuthenticationConfig,
+  PlainOutboundConfig,
   ServerConfig,
   TokenCacheConfig,
 } from './config/types.js';

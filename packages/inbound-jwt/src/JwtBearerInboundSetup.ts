@@ -26,7 +26,8 @@ export interface JwtBearerInboundSetupOptions extends JwtBearerValidatorOptions 
  * SDK's `OAuthTokenVerifier` too, so it drops into `requireBearerAuth`.
  *
  * @example
- * const setup = new JwtBearerInboundSetup(config.inboundAuthentication.azureAd!);
+ * const setup = createInboundSetupFactory().create(config.inboundAuthentication); // or, narrowed:
+ * if (config.inboundAuthentication.type === 'JwtBearerScheme') new JwtBearerInboundSetup(config.inboundAuthentication.azureAd);
  * app.use('/mcp', requireBearerAuth({ verifier: setup }));
  */
 export class JwtBearerInboundSetup implements IInboundAuthSetup {

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AnyServerConfig,
   type AuthContextAccessor,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
   type ITokenCredentialProvider,
   type McpAuthInfo,
-  type ServerConfig,
 } from '@mcp-auth-kit/auth-core';
 import {
   createAuthMiddleware,
@@ -54,7 +54,7 @@ export type AuthenticatedRequest = IncomingMessage & { auth?: McpAuthInfo; body?
 
 /** The composed server side of a configuration: every adapter over the same inbound setup and policy. */
 export interface McpAuth {
-  readonly config: ServerConfig;
+  readonly config: AnyServerConfig;
   readonly inbound: IInboundAuthSetup;
   /** The outbound identity for tools (`createPostgresTools({ credentialProvider })`, Azure SDK clients). */
   readonly credentialProvider: ITokenCredentialProvider;
@@ -89,7 +89,7 @@ export interface McpAuth {
  * const auth = await createMcpAuth(await loadServerConfigFile('appsettings.json'));
  * createServer(auth.node((req, res) => mcp(req, res, req.body))).listen(3000);
  */
-export async function createMcpAuth(config: ServerConfig, options: McpAuthOptions = {}): Promise<McpAuth> {
+export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOptions = {}): Promise<McpAuth> {
   const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.warn(m) };
   const accessor = options.accessor ?? defaultAuthContextAccessor;
   const urls = {
@@ -97,7 +97,6 @@ export async function createMcpAuth(config: ServerConfig, options: McpAuthOption
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
   };
   const inbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
-    config.inboundAuthentication.type,
     config.inboundAuthentication,
     {
       ...options.inbound,
@@ -111,7 +110,6 @@ export async function createMcpAuth(config: ServerConfig, options: McpAuthOption
     },
   );
   const credentialProvider = (options.credentialProviderFactory ?? createCredentialProviderFactory()).create(
-    config.outboundAuthentication.type,
     config,
     { accessor, logger, ...options.outbound },
   );

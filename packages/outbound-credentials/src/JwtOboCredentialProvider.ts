@@ -8,10 +8,10 @@ import {
 } from '@azure/msal-node';
 import {
   type AuthContextAccessor,
-  type AzureAdConfig,
   type ClientCredentialConfig,
   defaultAuthContextAccessor,
   type ITokenCredentialProvider,
+  type OnBehalfOfAppConfig,
   type OutboundIdentityDescription,
   type RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
@@ -24,7 +24,8 @@ import { normaliseScopes } from './scopes.js';
 
 export interface JwtOboCredentialProviderOptions {
   /** The app registration acting for the caller: `instance`, `tenantId`, `clientId`. */
-  readonly azureAd: AzureAdConfig;
+  /** The app registration that acts for the caller (`JwtOboOutboundConfig.app`). */
+  readonly azureAd: OnBehalfOfAppConfig;
   readonly clientCredential: ClientCredentialConfig;
   readonly accessor?: AuthContextAccessor;
   readonly logger?: OutboundLogger;
@@ -52,7 +53,7 @@ const CREDENTIAL_RETRY_MS = 3000;
 export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'JwtObo';
   readonly actsFor = 'caller';
-  readonly #azureAd: AzureAdConfig;
+  readonly #azureAd: OnBehalfOfAppConfig;
   readonly #accessor: AuthContextAccessor;
   readonly #cache: OboTokenCache;
   readonly #maxEntries: number;
@@ -98,7 +99,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
       const instance = new URL(this.#azureAd.instance);
       const config: Configuration = {
         auth: {
-          clientId: this.#azureAd.clientId!,
+          clientId: this.#azureAd.clientId,
           authority: `${this.#azureAd.instance}${this.#azureAd.tenantId}`,
           knownAuthorities: [instance.host],
           ...credential,

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { ICachePlugin } from '@azure/msal-node';
 import {
+  type AnyServerConfig,
   type AuthContextAccessor,
-  ConfigError,
   type ITokenCredentialProvider,
-  type ServerConfig,
+  type JwtOboOutboundConfig,
   TypeFactory,
 } from '@mcp-auth-kit/auth-core';
 import { DefaultCredentialProvider } from './DefaultCredentialProvider.js';
@@ -26,45 +26,45 @@ export interface CredentialProviderFactoryOptions {
   readonly distributedCache?: DistributedTokenStore;
 }
 
-/** Builds the provider for `outboundAuthentication`; register more types with `.register(type, builder)`. */
+/**
+ * Builds the provider that `outboundAuthentication.type` names: `create(config, options?)`. Register
+ * more types with `.register(type, builder)`.
+ */
 export type CredentialProviderFactory = TypeFactory<
-  [ServerConfig, CredentialProviderFactoryOptions],
+  [config: AnyServerConfig, options?: CredentialProviderFactoryOptions],
   ITokenCredentialProvider
 >;
 
 /** A new factory with the built-in types Default, ManagedIdentity, JwtPassthrough and JwtObo. */
 export function createCredentialProviderFactory(): CredentialProviderFactory {
-  return new TypeFactory<[ServerConfig, CredentialProviderFactoryOptions], ITokenCredentialProvider>(
-    'outboundAuthentication.type',
-    {
-      Default: () => new DefaultCredentialProvider(),
-      ManagedIdentity: (config) =>
-        new ManagedIdentityCredentialProvider({ clientId: config.outboundAuthentication.clientId }),
-      JwtPassthrough: (_config, options) => new JwtPassthroughCredentialProvider(options),
-      JwtObo: (config, options) => {
-        const azureAd = config.inboundAuthentication.azureAd;
-        const clientCredential = config.outboundAuthentication.clientCredential;
-        if (!azureAd?.clientId || !clientCredential) {
-          throw new ConfigError('config_invalid', [
-            {
-              path: 'outboundAuthentication',
-              message: 'JwtObo needs inboundAuthentication.azureAd.clientId and clientCredential',
-            },
-          ]);
-        }
-        const cache = config.outboundAuthentication.tokenCache;
-        const distributedCache =
-          options.distributedCache ??
-          (cache
-            ? new RedisTokenStore({
-                url: cache.url.reveal(),
-                encryptionKey: Buffer.from(cache.encryptionKey.reveal(), 'base64'),
-                keyPrefix: cache.keyPrefix,
-                ...(options.logger ? { logger: options.logger } : {}),
-              })
-            : undefined);
-        return new JwtOboCredentialProvider({ ...options, azureAd, clientCredential, distributedCache });
-      },
+  return new TypeFactory<
+    [config: AnyServerConfig, options?: CredentialProviderFactoryOptions],
+    ITokenCredentialProvider
+  >('outboundAuthentication.type', (config) => config.outboundAuthentication.type, {
+    Default: () => new DefaultCredentialProvider(),
+    ManagedIdentity: (config) =>
+      new ManagedIdentityCredentialProvider({ clientId: config.outboundAuthentication.clientId }),
+    JwtPassthrough: (_config, options = {}) => new JwtPassthroughCredentialProvider(options),
+    JwtObo: (config, options = {}) => {
+      // the factory dispatches on `type`, so the section is the JwtObo member
+      const outbound = config.outboundAuthentication as JwtOboOutboundConfig;
+      const cache = outbound.tokenCache;
+      const distributedCache =
+        options.distributedCache ??
+        (cache
+          ? new RedisTokenStore({
+              url: cache.url.reveal(),
+              encryptionKey: Buffer.from(cache.encryptionKey.reveal(), 'base64'),
+              keyPrefix: cache.keyPrefix,
+              ...(options.logger ? { logger: options.logger } : {}),
+            })
+          : undefined);
+      return new JwtOboCredentialProvider({
+        ...options,
+        azureAd: outbound.app,
+        clientCredential: outbound.clientCredential,
+        distributedCache,
+      });
     },
-  );
+  });
 }

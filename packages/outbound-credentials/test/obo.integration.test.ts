@@ -58,7 +58,7 @@ function provider(
   clientCredential: Record<string, unknown>,
   accessor?: AuthContextAccessor,
 ) {
-  return createCredentialProviderFactory().create('JwtObo', configFor(app, clientCredential), {
+  return createCredentialProviderFactory().create(configFor(app, clientCredential), {
     logger: quiet,
     accessor,
   }) as JwtOboCredentialProvider;
@@ -164,7 +164,6 @@ describe('caching', () => {
 
   it('is bounded', async () => {
     const p = createCredentialProviderFactory().create(
-      'JwtObo',
       configFor(api, { kind: 'ClientSecret', secret: SECRET }),
       {
         logger: quiet,

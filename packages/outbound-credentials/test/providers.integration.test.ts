@@ -40,7 +40,7 @@ describe('ManagedIdentityCredentialProvider', () => {
       inboundAuthentication: { type: 'None' },
       outboundAuthentication: { type: 'ManagedIdentity', clientId: uami.clientId },
     });
-    const p = createCredentialProviderFactory().create(config.outboundAuthentication.type, config, {});
+    const p = createCredentialProviderFactory().create(config, {});
     emulator.setSecret('mi-secret', 'v');
     const client = new SecretClient(emulator.keyVaultUrl, p.getTokenCredential(), {
       disableChallengeResourceVerification: true,
@@ -115,11 +115,11 @@ describe('the factory', () => {
       { inboundAuthentication: { type: 'None' }, outboundAuthentication: { type: 'Custom' } },
       { extraOutboundTypes: ['Custom'] },
     );
-    expect(() => factory.create('Custom', config, {})).toThrowError(ConfigError);
-    expect(() => factory.create('Custom', config, {})).toThrowError(
+    expect(() => factory.create(config, {})).toThrowError(ConfigError);
+    expect(() => factory.create(config, {})).toThrowError(
       /known types: Default, ManagedIdentity, JwtPassthrough, JwtObo/,
     );
     factory.register('Custom', () => new ManagedIdentityCredentialProvider());
-    expect(factory.create('Custom', config, {}).type).toBe('ManagedIdentity');
+    expect(factory.create(config, {}).type).toBe('ManagedIdentity');
   });
 });

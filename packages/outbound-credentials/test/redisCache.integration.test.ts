@@ -62,7 +62,7 @@ if (!available && !inCi) {
         tokenCache: { type: 'Redis', url: redis.url, encryptionKey: KEY, keyPrefix: 'test' },
       },
     });
-    return createCredentialProviderFactory().create('JwtObo', config, {
+    return createCredentialProviderFactory().create(config, {
       logger: log,
     }) as JwtOboCredentialProvider;
   };

@@ -78,7 +78,7 @@ export async function startStack(options: Partial<PostgresToolsOptions> = {}): P
     },
   });
   const setup = new JwtBearerInboundSetup(config.inboundAuthentication.azureAd!);
-  const credentialProvider = createCredentialProviderFactory().create('JwtObo', config, {
+  const credentialProvider = createCredentialProviderFactory().create(config, {
     logger: { info() {}, warn() {} },
   });
   const tools = createPostgresTools({

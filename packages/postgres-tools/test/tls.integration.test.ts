@@ -35,7 +35,7 @@ async function currentUser(entry: PostgresServerEntry) {
     outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret: 's' } },
   });
   const accessor = new AuthContextAccessor();
-  const provider = createCredentialProviderFactory().create('JwtObo', config, {
+  const provider = createCredentialProviderFactory().create(config, {
     accessor,
     logger: { info() {}, warn() {} },
   });

@@ -12,14 +12,12 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 
 export async function main(): Promise<void> {
   const config = await loadServerConfigFile('appsettings.json');
-  const azureAd = config.inboundAuthentication.azureAd!;
+  const inbound = config.inboundAuthentication;
+  if (inbound.type !== 'JwtBearerScheme') throw new Error('this server needs inbound JwtBearerScheme');
+  const azureAd = inbound.azureAd;
   const auth = createAuthMiddleware(new JwtBearerInboundSetup(azureAd));
   const metadata = createProtectedResourceMetadataHandler({ azureAd });
-  const credentialProvider = createCredentialProviderFactory().create(
-    config.outboundAuthentication.type,
-    config,
-    {},
-  );
+  const credentialProvider = createCredentialProviderFactory().create(config);
   const postgres = createPostgresTools({ credentialProvider });
 
   createServer((req, res) => {

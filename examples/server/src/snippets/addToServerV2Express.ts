@@ -9,12 +9,10 @@ import express from 'express';
 
 export async function main(): Promise<void> {
   const config = await loadServerConfigFile('appsettings.json');
-  const azureAd = config.inboundAuthentication.azureAd!;
-  const credentialProvider = createCredentialProviderFactory().create(
-    config.outboundAuthentication.type,
-    config,
-    {},
-  );
+  const inbound = config.inboundAuthentication;
+  if (inbound.type !== 'JwtBearerScheme') throw new Error('this server needs inbound JwtBearerScheme');
+  const azureAd = inbound.azureAd;
+  const credentialProvider = createCredentialProviderFactory().create(config);
   const postgres = createPostgresTools({
     credentialProvider,
     servers: { sales: { host: 'sales-pg.postgres.database.azure.com' } },

@@ -10,14 +10,12 @@ import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 
 /** A `fetch(request)` handler for Hono, Bun, Deno, Cloudflare Workers or Azure Functions v4. */
 export function createFetchHandler(config: ServerConfig): (request: Request) => Promise<Response> {
-  const azureAd = config.inboundAuthentication.azureAd!;
+  const inbound = config.inboundAuthentication;
+  if (inbound.type !== 'JwtBearerScheme') throw new Error('this server needs inbound JwtBearerScheme');
+  const azureAd = inbound.azureAd;
   const gate = createFetchAuth(new JwtBearerInboundSetup(azureAd));
   const metadata = createProtectedResourceMetadataFetchHandler({ azureAd });
-  const credentialProvider = createCredentialProviderFactory().create(
-    config.outboundAuthentication.type,
-    config,
-    {},
-  );
+  const credentialProvider = createCredentialProviderFactory().create(config);
   const postgres = createPostgresTools({
     credentialProvider,
     servers: { sales: { host: 'sales-pg.postgres.database.azure.com' } },

@@ -10,17 +10,28 @@ import {
 } from './rules.js';
 import { SecretValue } from './SecretValue.js';
 import { GUID_PATTERN, KNOWN_KEYS, type RawServerConfig, serverConfigSchema } from './schema.js';
-import type { AzureAdConfig, ClientCredentialConfig, ServerConfig, TokenCacheConfig } from './types.js';
+import type {
+  AnyServerConfig,
+  AzureAdConfig,
+  ClientCredentialConfig,
+  InboundAuthenticationConfig,
+  OutboundAuthenticationConfig,
+  ServerConfig,
+  TokenCacheConfig,
+} from './types.js';
 
-export interface ParseServerConfigOptions {
+export interface ParseServerConfigOptions<
+  CustomInbound extends string = never,
+  CustomOutbound extends string = never,
+> {
   /** Where secrets given as `{ "fromEnv": "NAME" }` are read; defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Shown in error messages (a file name); never the content. */
   readonly source?: string;
   /** Inbound types registered by the application besides the built-in ones. */
-  readonly extraInboundTypes?: readonly string[];
+  readonly extraInboundTypes?: readonly CustomInbound[];
   /** Outbound types registered by the application besides the built-in ones. */
-  readonly extraOutboundTypes?: readonly string[];
+  readonly extraOutboundTypes?: readonly CustomOutbound[];
 }
 
 const DEFAULT_CLOCK_SKEW_SECONDS = 120;
@@ -36,7 +47,13 @@ export function isLoopbackHost(hostname: string): boolean {
  * Validates a parsed `appsettings.json` object and returns the typed configuration, or throws one
  * ConfigError listing every problem with its JSON path. Secret values never appear in messages.
  */
-export function parseServerConfig(input: unknown, options: ParseServerConfigOptions = {}): ServerConfig {
+export function parseServerConfig<
+  const CustomInbound extends string = never,
+  const CustomOutbound extends string = never,
+>(
+  input: unknown,
+  options: ParseServerConfigOptions<CustomInbound, CustomOutbound> = {},
+): ServerConfig<CustomInbound, CustomOutbound> {
   const parsed = serverConfigSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError('config_invalid', zodIssues(parsed.error, input), { source: options.source });
@@ -44,7 +61,8 @@ export function parseServerConfig(input: unknown, options: ParseServerConfigOpti
   const issues: ConfigIssue[] = [];
   const config = resolve(parsed.data, options, issues);
   if (issues.length > 0) throw new ConfigError('config_invalid', issues, { source: options.source });
-  return config;
+  // Without issues, the rules proved what each type's member of the union promises.
+  return config as ServerConfig<CustomInbound, CustomOutbound>;
 }
 
 function zodIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
@@ -111,9 +129,9 @@ function checkFields(
 
 function resolve(
   raw: RawServerConfig,
-  options: ParseServerConfigOptions,
+  options: ParseServerConfigOptions<string, string>,
   issues: ConfigIssue[],
-): ServerConfig {
+): AnyServerConfig {
   const inbound = raw.inboundAuthentication;
   const outbound = raw.outboundAuthentication;
 
@@ -124,7 +142,7 @@ function resolve(
     const known = [...Object.keys(INBOUND_TYPE_RULES), ...extraInbound];
     issues.push({
       path: 'inboundAuthentication.type',
-      message: `unknown type; known types: ${known.join(', ')}`,
+      message: `unknown type ${quoteValue(inbound.type)}; known types: ${known.join(', ')}`,
     });
   } else {
     const { type: _t, ...fields } = inbound;
@@ -140,7 +158,7 @@ function resolve(
     const known = [...Object.keys(OUTBOUND_TYPE_RULES), ...extraOutbound];
     issues.push({
       path: 'outboundAuthentication.type',
-      message: `unknown type; known types: ${known.join(', ')}`,
+      message: `unknown type ${quoteValue(outbound.type)}; known types: ${known.join(', ')}`,
     });
   } else {
     const { type: _t, ...fields } = outbound;
@@ -167,16 +185,37 @@ function resolve(
     ? resolveTokenCache(outbound.tokenCache, options, issues)
     : undefined;
 
-  return {
-    inboundAuthentication: { type: inbound.type, azureAd, settings: inbound.settings },
-    outboundAuthentication: {
-      type: outbound.type,
-      clientId: outbound.clientId?.toLowerCase(),
-      clientCredential,
-      tokenCache,
-      settings: outbound.settings,
-    },
-  };
+  const inboundAuthentication = {
+    type: inbound.type,
+    azureAd,
+    settings: inbound.settings,
+  } as InboundAuthenticationConfig<string>;
+  const outboundAuthentication = (
+    outbound.type === 'JwtObo'
+      ? {
+          type: outbound.type,
+          clientId: undefined,
+          clientCredential,
+          tokenCache,
+          app: azureAd,
+          settings: outbound.settings,
+        }
+      : {
+          type: outbound.type,
+          clientId: outbound.clientId?.toLowerCase(),
+          clientCredential,
+          tokenCache,
+          settings: outbound.settings,
+        }
+  ) as OutboundAuthenticationConfig<string>;
+  return { inboundAuthentication, outboundAuthentication };
+}
+
+/** A configuration value for a message (a type name: not a secret), quoted and bounded. */
+function quoteValue(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '');
+  return `'${clean.length > 64 ? `${clean.slice(0, 64)}…` : clean}'`;
 }
 
 function resolveAzureAd(
@@ -251,7 +290,7 @@ function resolveAzureAd(
 function resolveSecret(
   raw: string | { fromEnv: string } | undefined,
   path: string,
-  options: ParseServerConfigOptions,
+  options: ParseServerConfigOptions<string, string>,
   issues: ConfigIssue[],
 ): SecretValue | undefined {
   if (typeof raw === 'string') return new SecretValue(raw);
@@ -266,7 +305,7 @@ function resolveSecret(
 
 function resolveTokenCache(
   raw: NonNullable<RawServerConfig['outboundAuthentication']['tokenCache']>,
-  options: ParseServerConfigOptions,
+  options: ParseServerConfigOptions<string, string>,
   issues: ConfigIssue[],
 ): TokenCacheConfig | undefined {
   const path = 'outboundAuthentication.tokenCache';
@@ -295,7 +334,7 @@ function resolveTokenCache(
 
 function resolveCredential(
   raw: NonNullable<RawServerConfig['outboundAuthentication']['clientCredential']>,
-  options: ParseServerConfigOptions,
+  options: ParseServerConfigOptions<string, string>,
   issues: ConfigIssue[],
 ): ClientCredentialConfig {
   const path = 'outboundAuthentication.clientCredential';

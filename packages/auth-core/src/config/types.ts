@@ -21,11 +21,38 @@ export interface AzureAdConfig {
   readonly allowedAlgorithms: readonly JwtAlgorithm[];
 }
 
-export interface InboundAuthenticationConfig {
-  readonly type: string;
-  readonly azureAd: AzureAdConfig | undefined;
+interface InboundCommon {
+  /** The section's free-form `settings` (for types an application registers). */
   readonly settings: Readonly<Record<string, unknown>> | undefined;
 }
+
+/** `inboundAuthentication` with `type: "JwtBearerScheme"`: Entra ID bearer tokens, `azureAd` validated. */
+export interface JwtBearerSchemeInboundConfig extends InboundCommon {
+  readonly type: 'JwtBearerScheme';
+  readonly azureAd: AzureAdConfig;
+}
+
+/** `inboundAuthentication` with `type: "None"` (loopback development only). */
+export interface NoneInboundConfig extends InboundCommon {
+  readonly type: 'None';
+  readonly azureAd: undefined;
+}
+
+/** `inboundAuthentication` of a type the application registered (`extraInboundTypes`). */
+export interface CustomInboundConfig<Type extends string = string> extends InboundCommon {
+  readonly type: Type;
+  readonly azureAd: AzureAdConfig | undefined;
+}
+
+/**
+ * Validated `inboundAuthentication`, discriminated by `type`: narrowing on `type` gives what
+ * validation proved (a JwtBearerScheme section always has `azureAd`). `Custom` names the types an
+ * application registered; none by default.
+ */
+export type InboundAuthenticationConfig<Custom extends string = never> =
+  | JwtBearerSchemeInboundConfig
+  | NoneInboundConfig
+  | ([Custom] extends [never] ? never : CustomInboundConfig<Custom>);
 
 export interface ClientCredentialConfig {
   readonly kind: string;
@@ -45,18 +72,63 @@ export interface TokenCacheConfig {
   readonly keyPrefix: string;
 }
 
-export interface OutboundAuthenticationConfig {
-  readonly type: string;
-  /** User-assigned managed identity's client id (ManagedIdentity only). */
-  readonly clientId: string | undefined;
-  readonly clientCredential: ClientCredentialConfig | undefined;
-  /** A token cache shared by replicas (JwtObo only). */
-  readonly tokenCache: TokenCacheConfig | undefined;
+interface OutboundCommon {
+  /** The section's free-form `settings` (for types an application registers). */
   readonly settings: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A validated server configuration (the `appsettings.json` shape of the source document). */
-export interface ServerConfig {
-  readonly inboundAuthentication: InboundAuthenticationConfig;
-  readonly outboundAuthentication: OutboundAuthenticationConfig;
+/** The app registration that acts for the caller: `inboundAuthentication.azureAd` with its client id. */
+export type OnBehalfOfAppConfig = AzureAdConfig & { readonly clientId: string };
+
+/** `outboundAuthentication` with `type: "JwtObo"`: On-Behalf-Of as the caller. */
+export interface JwtOboOutboundConfig extends OutboundCommon {
+  readonly type: 'JwtObo';
+  readonly clientId: undefined;
+  readonly clientCredential: ClientCredentialConfig;
+  /** A token cache shared by replicas. */
+  readonly tokenCache: TokenCacheConfig | undefined;
+  /** The inbound app registration (validation proved it has a client id): it acts for the caller. */
+  readonly app: OnBehalfOfAppConfig;
 }
+
+/** `outboundAuthentication` with `type: "ManagedIdentity"`: the host's identity. */
+export interface ManagedIdentityOutboundConfig extends OutboundCommon {
+  readonly type: 'ManagedIdentity';
+  /** A user-assigned managed identity's client id; undefined for the system-assigned one. */
+  readonly clientId: string | undefined;
+  readonly clientCredential: undefined;
+  readonly tokenCache: undefined;
+}
+
+/** `outboundAuthentication` with `type: "JwtPassthrough"` or `"Default"`: no further fields. */
+export interface PlainOutboundConfig<Type extends 'JwtPassthrough' | 'Default'> extends OutboundCommon {
+  readonly type: Type;
+  readonly clientId: undefined;
+  readonly clientCredential: undefined;
+  readonly tokenCache: undefined;
+}
+
+/** `outboundAuthentication` of a type the application registered (`extraOutboundTypes`). */
+export interface CustomOutboundConfig<Type extends string = string> extends OutboundCommon {
+  readonly type: Type;
+  readonly clientId: string | undefined;
+  readonly clientCredential: ClientCredentialConfig | undefined;
+  readonly tokenCache: TokenCacheConfig | undefined;
+}
+
+/** Validated `outboundAuthentication`, discriminated by `type` (see InboundAuthenticationConfig). */
+export type OutboundAuthenticationConfig<Custom extends string = never> =
+  | JwtOboOutboundConfig
+  | ManagedIdentityOutboundConfig
+  | PlainOutboundConfig<'JwtPassthrough'>
+  | PlainOutboundConfig<'Default'>
+  | ([Custom] extends [never] ? never : CustomOutboundConfig<Custom>);
+
+/** A validated server configuration (the `appsettings.json` shape of the source document). */
+export interface ServerConfig<CustomInbound extends string = never, CustomOutbound extends string = never> {
+  readonly inboundAuthentication: InboundAuthenticationConfig<CustomInbound>;
+  readonly outboundAuthentication: OutboundAuthenticationConfig<CustomOutbound>;
+}
+
+/** Any validated configuration, whatever types the application registered (what factories accept). */
+export type AnyServerConfig = ServerConfig<string, string>;

@@ -211,12 +211,12 @@ describe('every rule refuses what it forbids', () => {
     [
       'an unknown inbound type',
       { ...base(), inboundAuthentication: { type: 'Jwt' } },
-      'inboundAuthentication.type: unknown type; known types: None, JwtBearerScheme',
+      "inboundAuthentication.type: unknown type 'Jwt'; known types: None, JwtBearerScheme",
     ],
     [
       'an unknown outbound type',
       base({ type: 'Obo' }),
-      'outboundAuthentication.type: unknown type; known types: Default, ManagedIdentity, JwtPassthrough, JwtObo',
+      "outboundAuthentication.type: unknown type 'Obo'; known types: Default, ManagedIdentity, JwtPassthrough, JwtObo",
     ],
     [
       'JwtBearerScheme without azureAd',
