@@ -6,14 +6,28 @@ export type AuthCoreErrorCode =
   | 'no_request_context'
   | 'invalid_auth_info';
 
-/** Base class of the errors thrown by auth-core. */
-export class AuthCoreError extends Error {
-  readonly code: AuthCoreErrorCode;
+/**
+ * The root of every error the kit's packages throw. `code` is stable (branch on it, never on the
+ * message); `retryable` says whether the same call may succeed later; `cause` keeps the underlying
+ * error. Messages never carry a token, secret or private key.
+ */
+export class McpAuthKitError<Code extends string = string> extends Error {
+  readonly code: Code;
+  readonly retryable: boolean;
 
-  constructor(code: AuthCoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AuthCoreError';
+  constructor(code: Code, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'McpAuthKitError';
     this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Base class of the errors thrown by auth-core. */
+export class AuthCoreError extends McpAuthKitError<AuthCoreErrorCode> {
+  constructor(code: AuthCoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'AuthCoreError';
   }
 }
 

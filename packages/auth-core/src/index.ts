@@ -1,6 +1,6 @@
 export { loadServerConfigFile, parseJsonText } from './config/loadServerConfigFile.js';
 export type { ParseServerConfigOptions } from './config/parseServerConfig.js';
-export { isLoopbackHost, parseServerConfig } from './config/parseServerConfig.js';
+export { isLoopbackHost, isSecureOrLoopbackUrl, parseServerConfig } from './config/parseServerConfig.js';
 export type { CredentialKindRule, FieldRule, InboundTypeRule, OutboundTypeRule } from './config/rules.js';
 export {
   CREDENTIAL_KIND_RULES,
@@ -35,7 +35,7 @@ export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthC
 export type { McpToolExtra } from './context/resolveCaller.js';
 export { resolveCaller } from './context/resolveCaller.js';
 export type { AuthCoreErrorCode, ConfigIssue } from './errors.js';
-export { AuthCoreError, ConfigError } from './errors.js';
+export { AuthCoreError, ConfigError, McpAuthKitError } from './errors.js';
 export { TypeFactory } from './factory/TypeFactory.js';
 export type {
   IInboundAuthSetup,

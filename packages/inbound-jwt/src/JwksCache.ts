@@ -71,6 +71,7 @@ export class JwksCache {
     throw new InboundAuthError(
       'invalid_token',
       'the token is signed with a key the identity provider does not publish',
+      { reason: 'unknown_key' },
     );
   }
 

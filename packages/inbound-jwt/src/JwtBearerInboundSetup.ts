@@ -8,7 +8,7 @@ import {
   type McpAuthInfo,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
-import { outcomeFor } from './challenge.js';
+import { outcomeFor, serverSideFailure } from './challenge.js';
 import { InboundAuthError } from './errors.js';
 import { JwtBearerValidator, type JwtBearerValidatorOptions } from './JwtBearerValidator.js';
 import { parseAuthorizationHeader } from './parseAuthorizationHeader.js';
@@ -51,11 +51,7 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
       return { kind: 'authenticated', context: await this.validator.validate(token) };
     } catch (error) {
       if (error instanceof InboundAuthError) return outcomeFor(error);
-      return {
-        kind: 'unavailable',
-        retryAfterSeconds: 5,
-        errorDescription: 'authentication failed on the server side',
-      };
+      return serverSideFailure();
     }
   }
 

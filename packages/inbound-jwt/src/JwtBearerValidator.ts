@@ -5,7 +5,7 @@ import {
   type RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { InboundAuthError } from './errors.js';
+import { InboundAuthError, type InvalidTokenReason } from './errors.js';
 import { JwksCache, type JwksCacheOptions } from './JwksCache.js';
 
 export interface JwtBearerValidatorOptions {
@@ -87,7 +87,7 @@ export class JwtBearerValidator {
 
   /** Validates `token`; resolves to the caller's context or rejects with an InboundAuthError. */
   async validate(token: string): Promise<RequestAuthContext> {
-    if (token.length > this.#maxTokenLength) throw invalid('the token is too large');
+    if (token.length > this.#maxTokenLength) throw invalid('the token is too large', 'too_large');
     const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
     const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
     if (cached) {
@@ -98,21 +98,28 @@ export class JwtBearerValidator {
     }
 
     const dots = countDots(token);
-    if (dots === 4) throw invalid('encrypted tokens (JWE) are not accepted');
-    if (dots !== 2) throw invalid('the bearer token is not a JWT');
+    if (dots === 4) throw invalid('encrypted tokens (JWE) are not accepted', 'encrypted');
+    if (dots !== 2) throw invalid('the bearer token is not a JWT', 'malformed');
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
     } catch {
-      throw invalid('the token header is malformed');
+      throw invalid('the token header is malformed', 'malformed');
     }
     if (typeof header.alg !== 'string' || !this.#algorithms.includes(header.alg)) {
-      throw invalid(`the signing algorithm is not accepted (accepted: ${this.#algorithms.join(', ')})`);
+      throw invalid(
+        `the signing algorithm is not accepted (accepted: ${this.#algorithms.join(', ')})`,
+        'algorithm',
+      );
     }
     if (KEY_CARRYING_HEADERS.some((h) => h in header)) {
-      throw invalid('tokens that carry their own key reference (jku, x5u, jwk, x5c) are not accepted');
+      throw invalid(
+        'tokens that carry their own key reference (jku, x5u, jwk, x5c) are not accepted',
+        'key_reference',
+      );
     }
-    if (typeof header.kid !== 'string' || header.kid === '') throw invalid('the token header has no key id');
+    if (typeof header.kid !== 'string' || header.kid === '')
+      throw invalid('the token header has no key id', 'malformed');
 
     const key = await this.#jwks.getKey(header.kid);
     let claims: Record<string, unknown>;
@@ -124,17 +131,20 @@ export class JwtBearerValidator {
         requiredClaims: ['exp'],
       }));
     } catch (error) {
-      throw invalid(describeJoseError(error), error);
+      throw invalid(describeJoseError(error), joseReason(error), error);
     }
     this.#checkClaims(claims);
     if ((claims.exp as number) * 1000 - this.#now() > this.#maxLifetimeMs) {
-      throw invalid('the token is valid for longer than this server accepts (exp is too far ahead)');
+      throw invalid(
+        'the token is valid for longer than this server accepts (exp is too far ahead)',
+        'lifetime',
+      );
     }
     let context: RequestAuthContext;
     try {
       context = createRequestAuthContext(token, claims);
     } catch (error) {
-      throw invalid('the token lacks a claim the server needs (tid, oid, exp, aud)', error);
+      throw invalid('the token lacks a claim the server needs (tid, oid, exp, aud)', 'missing_claim', error);
     }
     this.#authorize(context);
     if (this.#cacheMax > 0) {
@@ -147,9 +157,9 @@ export class JwtBearerValidator {
 
   #checkClaims(claims: Record<string, unknown>): void {
     const tid = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;
-    if (!tid) throw invalid('the token has no tenant id (tid)');
+    if (!tid) throw invalid('the token has no tenant id (tid)', 'missing_claim');
     if (this.#multiTenant ? !this.#allowedTenants.has(tid) : tid !== this.#config.tenantId) {
-      throw invalid('the token is from a tenant this server does not accept');
+      throw invalid('the token is from a tenant this server does not accept', 'tenant');
     }
     const expectedIssuer =
       claims.ver === '2.0'
@@ -157,19 +167,22 @@ export class JwtBearerValidator {
         : claims.ver === '1.0'
           ? this.#v1Issuer(tid)
           : undefined;
-    if (expectedIssuer === undefined) throw invalid('the token version (ver) is not 1.0 or 2.0');
+    if (expectedIssuer === undefined) throw invalid('the token version (ver) is not 1.0 or 2.0', 'version');
     if (typeof claims.iss !== 'string' || claims.iss.toLowerCase() !== expectedIssuer.toLowerCase()) {
-      throw invalid('the token issuer does not match its version and tenant');
+      throw invalid('the token issuer does not match its version and tenant', 'issuer');
     }
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.some((a) => typeof a === 'string' && this.#audiences.has(a))) {
-      throw invalid('the token was not issued for this server (audience)');
+      throw invalid('the token was not issued for this server (audience)', 'audience');
     }
     const hasScp = typeof claims.scp === 'string' && claims.scp.trim() !== '';
     const hasRoles =
       Array.isArray(claims.roles) && claims.roles.some((r) => typeof r === 'string' && r.trim() !== '');
     if (!hasScp && !hasRoles)
-      throw invalid('the token carries neither delegated scopes (scp) nor app roles (roles)');
+      throw invalid(
+        'the token carries neither delegated scopes (scp) nor app roles (roles)',
+        'no_scope_or_role',
+      );
   }
 
   #authorize(context: RequestAuthContext): void {
@@ -186,8 +199,18 @@ export class JwtBearerValidator {
   }
 }
 
-function invalid(message: string, cause?: unknown): InboundAuthError {
-  return new InboundAuthError('invalid_token', message, { cause });
+function invalid(message: string, reason: InvalidTokenReason, cause?: unknown): InboundAuthError {
+  return new InboundAuthError('invalid_token', message, { reason, cause });
+}
+
+function joseReason(error: unknown): InvalidTokenReason {
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf' ? 'not_yet_valid' : 'missing_claim';
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
+  if (error instanceof joseErrors.JOSENotSupported) return 'algorithm';
+  return 'malformed';
 }
 
 function countDots(token: string): number {

@@ -27,6 +27,20 @@ export function outcomeFor(error: InboundAuthError): InboundOutcome {
   }
 }
 
+/**
+ * The outcome when authentication itself failed on the server side (not the caller's fault): 503,
+ * retry in a few seconds. The one place that outcome is made.
+ */
+export function serverSideFailure(): Extract<InboundOutcome, { kind: 'unavailable' }> {
+  return {
+    kind: 'unavailable',
+    retryAfterSeconds: SERVER_SIDE_RETRY_AFTER_SECONDS,
+    errorDescription: 'authentication failed on the server side',
+  };
+}
+
+const SERVER_SIDE_RETRY_AFTER_SECONDS = 5;
+
 /** A quoted-string value for WWW-Authenticate: quotes, backslashes and control characters removed. */
 function quote(value: string): string {
   return `"${value.replace(/["\\\p{Cc}]/gu, '')}"`;

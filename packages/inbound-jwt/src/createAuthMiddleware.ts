@@ -6,7 +6,7 @@ import {
   type InboundOutcome,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
-import { buildWwwAuthenticate } from './challenge.js';
+import { buildWwwAuthenticate, serverSideFailure } from './challenge.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
 
 export interface AuthMiddlewareOptions extends ResourceUrlOptions {
@@ -101,15 +101,7 @@ export function createAuthMiddleware(
         }
       },
       () => {
-        writeOutcome(
-          res,
-          {
-            kind: 'unavailable',
-            retryAfterSeconds: 5,
-            errorDescription: 'authentication failed on the server side',
-          },
-          { realm, resourceMetadataUrl: undefined },
-        );
+        writeOutcome(res, serverSideFailure(), { realm, resourceMetadataUrl: undefined });
       },
     );
   };

@@ -1,4 +1,5 @@
 import { type IInboundAuthSetup, type McpAuthInfo, toAuthInfo } from '@mcp-auth-kit/auth-core';
+import { serverSideFailure } from './challenge.js';
 import { outcomeHttp } from './createAuthMiddleware.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlForFetch } from './requestUrls.js';
 
@@ -34,11 +35,7 @@ export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOpti
         method: request.method,
         url: new URL(request.url).pathname,
       })
-      .catch(() => ({
-        kind: 'unavailable' as const,
-        retryAfterSeconds: 5,
-        errorDescription: 'authentication failed on the server side',
-      }));
+      .catch(serverSideFailure);
     if (outcome.kind === 'authenticated') return toAuthInfo(outcome.context, resource);
     if (outcome.kind === 'anonymous') return undefined;
     const http = outcomeHttp(outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });

@@ -7,7 +7,7 @@ export type { HonoContextLike } from './createHonoAuthMiddleware.js';
 export { createHonoAuthMiddleware } from './createHonoAuthMiddleware.js';
 export type { InboundSetupFactory } from './createInboundSetupFactory.js';
 export { createInboundSetupFactory } from './createInboundSetupFactory.js';
-export type { InboundAuthErrorCode } from './errors.js';
+export type { InboundAuthErrorCode, InvalidTokenReason } from './errors.js';
 export { InboundAuthError } from './errors.js';
 export type { JwksCacheOptions } from './JwksCache.js';
 export { JwksCache } from './JwksCache.js';

@@ -23,21 +23,29 @@ export function parseAuthorizationHeader(
     }
   }
   if (count > 1 || Array.isArray(value)) {
-    throw new InboundAuthError('invalid_request', 'the request has more than one Authorization header');
+    throw new InboundAuthError('invalid_request', 'the request has more than one Authorization header', {
+      reason: 'malformed',
+    });
   }
   if (value === undefined || value.trim() === '') {
     throw new InboundAuthError('missing_token', 'a bearer token is required');
   }
   if (value.length > MAX_HEADER_LENGTH)
-    throw new InboundAuthError('invalid_request', 'the Authorization header is too large');
+    throw new InboundAuthError('invalid_request', 'the Authorization header is too large', {
+      reason: 'too_large',
+    });
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer' || space === -1) {
-    throw new InboundAuthError('invalid_request', 'the Authorization header must use the Bearer scheme');
+    throw new InboundAuthError('invalid_request', 'the Authorization header must use the Bearer scheme', {
+      reason: 'malformed',
+    });
   }
   const token = value.slice(space + 1).trim();
   if (token === '' || !TOKEN68.test(token)) {
-    throw new InboundAuthError('invalid_request', 'the Authorization header must be "Bearer <token>"');
+    throw new InboundAuthError('invalid_request', 'the Authorization header must be "Bearer <token>"', {
+      reason: 'malformed',
+    });
   }
   return token;
 }

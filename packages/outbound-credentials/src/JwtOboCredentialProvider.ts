@@ -41,7 +41,6 @@ export interface JwtOboCredentialProviderOptions {
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
 }
 
-const AADSTS = /AADSTS\d+/;
 /** How long a failed app-credential load (Key Vault) is reused before trying again. */
 const CREDENTIAL_RETRY_MS = 3000;
 
@@ -229,10 +228,13 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
 
   #mapError(error: unknown): OutboundCredentialError {
     if (error instanceof OutboundCredentialError) return error;
-    const e = error as { errorCode?: string; errorMessage?: string; status?: number; name?: string };
-    const aadsts = AADSTS.exec(e.errorMessage ?? '')?.[0];
+    // msal-node's ServerError carries the OAuth `error` as errorCode and Entra's first error code
+    // (`error_codes[0]`) as errorNo: branch on those, never on the message text.
+    const e = error as { errorCode?: string; errorNo?: string | number; status?: number; name?: string };
+    const errorNo = e.errorNo === undefined || e.errorNo === '' ? undefined : String(e.errorNo);
+    const aadsts = errorNo && /^\d+$/.test(errorNo) ? `AADSTS${errorNo}` : undefined;
     const suffix = aadsts ? ` (${aadsts})` : '';
-    if (aadsts === 'AADSTS7000114') {
+    if (errorNo === '7000114') {
       return new OutboundCredentialError(
         'app_only_caller',
         `JwtObo cannot act for an application caller${suffix}`,

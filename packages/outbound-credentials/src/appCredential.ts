@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { type ClientCredentialConfig, isLoopbackHost } from '@mcp-auth-kit/auth-core';
+import { type ClientCredentialConfig, isSecureOrLoopbackUrl } from '@mcp-auth-kit/auth-core';
 import forge from 'node-forge';
 import { OutboundCredentialError } from './errors.js';
 
@@ -96,9 +96,9 @@ export async function certificateFromKeyVault(
   credential: TokenCredential,
 ): Promise<MsalAppCredential> {
   const url = new URL(keyVaultUrl);
-  const loopback = isLoopbackHost(url.hostname);
   const client = new SecretClient(keyVaultUrl, credential, {
-    allowInsecureConnection: loopback && url.protocol === 'http:',
+    // configuration validation admitted only https or loopback http (isSecureOrLoopbackUrl)
+    allowInsecureConnection: url.protocol === 'http:' && isSecureOrLoopbackUrl(url),
     // A vault outside *.vault.azure.net (a private endpoint name or a loopback test vault).
     disableChallengeResourceVerification: !url.hostname.endsWith('.vault.azure.net'),
     // A start-up read: fail within seconds rather than minutes; the provider retries later.

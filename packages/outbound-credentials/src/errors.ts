@@ -1,3 +1,5 @@
+import { McpAuthKitError } from '@mcp-auth-kit/auth-core';
+
 /** Stable codes of the outbound errors; branch on these, never on message text. */
 export type OutboundCredentialErrorCode =
   | 'no_caller_context'
@@ -15,19 +17,14 @@ export type OutboundCredentialErrorCode =
  * token or a secret. `callerShouldReauthenticate` is true when the caller's own token was refused
  * (the MCP layer should answer 401 so the client signs in again).
  */
-export class OutboundCredentialError extends Error {
-  readonly code: OutboundCredentialErrorCode;
-  readonly retryable: boolean;
-
+export class OutboundCredentialError extends McpAuthKitError<OutboundCredentialErrorCode> {
   constructor(
     code: OutboundCredentialErrorCode,
     message: string,
     options: { retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(code, message, { ...options, retryable: options.retryable ?? code === 'provider_unavailable' });
     this.name = 'OutboundCredentialError';
-    this.code = code;
-    this.retryable = options.retryable ?? code === 'provider_unavailable';
   }
 
   get callerShouldReauthenticate(): boolean {

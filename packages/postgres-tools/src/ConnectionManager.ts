@@ -155,10 +155,19 @@ export class ConnectionManager {
     entry.busy++;
     entry.lastUsedMs = Date.now();
     let client: pg.PoolClient;
+    const connectStarted = Date.now();
     try {
       client = await entry.pool.connect();
     } catch (error) {
       this.#done(entry, caller);
+      // pg reports its connect timeout with a bare message; we know it by the time it took
+      if (!(error as { code?: unknown }).code && Date.now() - connectStarted >= this.#connectTimeoutMs - 50) {
+        throw new PostgresToolError(
+          'unreachable',
+          `server ${target.server.name} did not answer within ${this.#connectTimeoutMs} ms`,
+          { cause: error },
+        );
+      }
       throw error;
     }
     // A connection that dies while checked out (server restart, failover) emits 'error' on the

@@ -50,12 +50,7 @@ export function describePgError(
       cause: error,
     });
   }
-  if (/timeout/i.test(e.message ?? '')) {
-    return new PostgresToolError('unreachable', `server ${context.server} did not answer in time`, {
-      cause: error,
-    });
-  }
-  if (/self.signed|certificate|altnames/i.test(e.message ?? '')) {
+  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) {
     return new PostgresToolError(
       'unreachable',
       `TLS verification of ${context.server} failed: ${safe(e.message)}`,
@@ -70,6 +65,21 @@ export function describePgError(
     },
   );
 }
+
+/** Node's codes for a TLS peer that could not be verified (certificate chain, expiry, host name). */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+]);
 
 /** A server message without anything that looks like a JWT. */
 function safe(message: string | undefined): string {

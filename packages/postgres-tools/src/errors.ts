@@ -1,3 +1,5 @@
+import { McpAuthKitError } from '@mcp-auth-kit/auth-core';
+
 /** Stable codes of the tool errors; each becomes a tool result with `isError: true` and clear text. */
 export type PostgresToolErrorCode =
   | 'no_caller'
@@ -14,19 +16,17 @@ export type PostgresToolErrorCode =
   | 'busy';
 
 /** A failure a tool reports to the model: the message is safe (no token, password or connection string). */
-export class PostgresToolError extends Error {
-  readonly code: PostgresToolErrorCode;
-  /** The same call may succeed later (the server or the caller's connections were busy). */
-  readonly retryable: boolean;
-
+export class PostgresToolError extends McpAuthKitError<PostgresToolErrorCode> {
   constructor(
     code: PostgresToolErrorCode,
     message: string,
     options: { cause?: unknown; retryable?: boolean } = {},
   ) {
-    super(message, { cause: options.cause });
+    // retryable: the same call may succeed later (the server or the caller's connections were busy)
+    super(code, message, {
+      ...options,
+      retryable: options.retryable ?? (code === 'busy' || code === 'unreachable' || code === 'timeout'),
+    });
     this.name = 'PostgresToolError';
-    this.code = code;
-    this.retryable = options.retryable ?? (code === 'busy' || code === 'unreachable' || code === 'timeout');
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { locateJsonError } from './locateJsonError.js';
 import { type ParseServerConfigOptions, parseServerConfig } from './parseServerConfig.js';
 import type { ServerConfig } from './types.js';
 
@@ -31,19 +32,17 @@ export function parseJsonText(text: string, source?: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     return JSON.parse(body);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : '';
-    const match = /position (\d+)/.exec(message);
-    const offset = match ? Number(match[1]) : body.length;
+  } catch {
+    // Located by our own scan: the engine's message is never parsed (its wording differs between
+    // versions, and newer V8 quotes the input, which may hold a secret; so it is not kept as cause).
+    const found = locateJsonError(body);
+    const offset = found < 0 ? body.length : found;
     const { line, column } = lineAndColumn(body, offset);
     const what = offset >= body.length ? 'unexpected end of input' : 'unexpected character';
-    // The engine's own message is dropped on purpose: newer V8 versions quote the input.
     throw new ConfigError(
       'config_json_syntax',
       [{ path: '', message: `JSON syntax error at line ${line}, column ${column}: ${what}` }],
-      {
-        source,
-      },
+      { source },
     );
   }
 }

@@ -43,6 +43,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
+/** The one rule for URLs the kit sends credentials to: https, or plain http only on a loopback host. */
+export function isSecureOrLoopbackUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
 /**
  * Validates a parsed `appsettings.json` object and returns the typed configuration, or throws one
  * ConfigError listing every problem with its JSON path. Secret values never appear in messages.
@@ -234,7 +239,7 @@ function resolveAzureAd(
     });
   }
   if (url) {
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    if (!isSecureOrLoopbackUrl(url)) {
       issues.push({
         path: `${path}.instance`,
         message: 'must use https (http is accepted only on a loopback host)',
@@ -354,7 +359,7 @@ function resolveCredential(
   if (raw.keyVaultUrl !== undefined) {
     try {
       const url = new URL(raw.keyVaultUrl);
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      if (!isSecureOrLoopbackUrl(url)) {
         issues.push({
           path: `${path}.keyVaultUrl`,
           message: 'must use https (http is accepted only on a loopback host)',
