@@ -1,14 +1,7 @@
 export { loadServerConfigFile, parseJsonText } from './config/loadServerConfigFile.js';
 export type { ParseServerConfigOptions } from './config/parseServerConfig.js';
 export { isLoopbackHost, isSecureOrLoopbackUrl, parseServerConfig } from './config/parseServerConfig.js';
-export type { CredentialKindRule, FieldRule, InboundTypeRule, OutboundTypeRule } from './config/rules.js';
-export {
-  CREDENTIAL_KIND_RULES,
-  INBOUND_TYPE_RULES,
-  OUTBOUND_TYPE_RULES,
-} from './config/rules.js';
 export { SecretValue } from './config/SecretValue.js';
-export { GUID_PATTERN, JWT_ALGORITHMS, serverConfigSchema } from './config/schema.js';
 export type {
   AnyServerConfig,
   AzureAdConfig,
