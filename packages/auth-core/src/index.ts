@@ -40,3 +40,5 @@ export type {
   OutboundIdentityDescription,
 } from './interfaces/ITokenCredentialProvider.js';
 export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfaces/McpServerLike.js';
+export type { Logger } from './logging.js';
+export { createDefaultLogger, safeErrorMessage } from './logging.js';

@@ -2,10 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AnyServerConfig,
   type AuthContextAccessor,
+  createDefaultLogger,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
   type ITokenCredentialProvider,
   type McpAuthInfo,
+  safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import {
   createAuthMiddleware,
@@ -90,7 +92,7 @@ export interface McpAuth {
  * createServer(auth.node((req, res) => mcp(req, res, req.body))).listen(3000);
  */
 export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOptions = {}): Promise<McpAuth> {
-  const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.warn(m) };
+  const logger = options.logger ?? createDefaultLogger();
   const accessor = options.accessor ?? defaultAuthContextAccessor;
   const urls = {
     ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
@@ -116,7 +118,7 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   // A Key Vault that is down at start-up must not keep the server down: outbound calls fail with a
   // clear, retryable error until the credential can be loaded, then work without a restart.
   await credentialProvider.ready?.().catch((error: unknown) => {
-    logger.warn(`${credentialProvider.type} is not ready yet: ${safeMessage(error)}; calls will retry`);
+    logger.warn(`${credentialProvider.type} is not ready yet: ${safeErrorMessage(error)}; calls will retry`);
   });
 
   const azureAd = config.inboundAuthentication.azureAd;
@@ -134,7 +136,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   const fetchPolicy = createToolPolicyFetchCheck(options.toolPolicy ?? {}, urls);
 
   /** An unexpected failure of the author's handler: logged once (name and message, no token), answered 500. */
-  const failed = (error: unknown) => logger.warn(`MCP handler failed unexpectedly: ${safeMessage(error)}`);
+  const failed = (error: unknown) =>
+    logger.warn(`MCP handler failed unexpectedly: ${safeErrorMessage(error)}`);
 
   const express = (): NodeMiddleware => (req, res, next) => {
     if (nodeMetadata(req, res)) return;
@@ -196,11 +199,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/** An error's name and message for a log line, with anything shaped like a JWT removed. */
-export function safeMessage(error: unknown): string {
-  const e = error as { name?: unknown; message?: unknown };
-  const text = `${typeof e?.name === 'string' ? e.name : 'Error'}: ${typeof e?.message === 'string' ? e.message : String(error)}`;
-  return text.replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g, '[token]').slice(0, 500);
 }

@@ -30,13 +30,13 @@ describe('which servers a caller may name', () => {
     };
     const quiet = createPostgresTools({
       credentialProvider: provider,
-      logger: { warn: (m) => warnings.push(m) },
+      logger: { info: () => {}, warn: (m) => warnings.push(m) },
     });
     expect(warnings).toEqual([]);
     const open = createPostgresTools({
       credentialProvider: provider,
       allowAzureHosts: true,
-      logger: { warn: (m) => warnings.push(m) },
+      logger: { info: () => {}, warn: (m) => warnings.push(m) },
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('allowAzureHosts is on');

@@ -1,0 +1,150 @@
+import {
+  type AuthContextAccessor,
+  type ITokenCredentialProvider,
+  type Logger,
+  type McpToolAnnotations,
+  type McpToolExtra,
+  type McpToolResult,
+  resolveCaller,
+  safeErrorMessage,
+} from '@mcp-auth-kit/auth-core';
+import type { z } from 'zod';
+import type { ConnectionManager, Lease } from '../ConnectionManager.js';
+import { describePgError } from '../describePgError.js';
+import { PostgresToolError } from '../errors.js';
+import { identifierArg } from '../identifiers.js';
+import type { QueryLimits } from '../queries.js';
+import type { ResultBudget } from '../ResultBudget.js';
+import { type PostgresServerEntry, type ResolvedServer, resolveServer } from '../servers.js';
+
+/** One tool, built once and registered on every McpServer (one per stateless request, say). */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly config: {
+    title: string;
+    description: string;
+    inputSchema: z.ZodObject;
+    annotations: McpToolAnnotations;
+  };
+  readonly callback: (args: never, extra: McpToolExtra) => Promise<McpToolResult>;
+}
+
+/** What a tool's answer is before it becomes an MCP result. */
+export interface ToolAnswer {
+  readonly text: string;
+  readonly structured: Record<string, unknown>;
+}
+
+/** What every tool shares: limits, the connection to the caller's database, and the error handling. */
+export interface ToolContext {
+  readonly limits: QueryLimits;
+  /** Resolves server and login role for the caller, reserves result memory, and runs `fn` on a connection. */
+  withDatabase<T>(
+    args: { server: string; database?: string; user?: string },
+    extra: McpToolExtra,
+    fn: (lease: Lease, target: ResolvedServer) => Promise<T>,
+  ): Promise<T>;
+  /** Wraps a handler: its answer becomes a tool result; a failure becomes a tool error with clear text. */
+  run<A>(
+    tool: string,
+    handler: (args: A, extra: McpToolExtra) => Promise<ToolAnswer>,
+  ): (args: A, extra: McpToolExtra) => Promise<McpToolResult>;
+}
+
+export const serverArg = identifierArg('server', 255).describe(
+  'The server: a name from the servers the operator configured (e.g. "local")',
+);
+export const databaseArg = identifierArg('database').describe('The database name');
+export const userArg = identifierArg('user')
+  .optional()
+  .describe(
+    'Login role; by default the caller (their user principal name) or the configured managed identity role',
+  );
+export const readOnlyAnnotations: McpToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+export function createToolContext(options: {
+  readonly provider: ITokenCredentialProvider;
+  readonly servers: Readonly<Record<string, PostgresServerEntry>>;
+  readonly allowAzureHosts: boolean;
+  readonly managedIdentityRoleName: string | undefined;
+  readonly accessor: AuthContextAccessor;
+  readonly limits: QueryLimits;
+  readonly connections: ConnectionManager;
+  readonly resultBudget: ResultBudget;
+  readonly logger: Logger;
+}): ToolContext {
+  const { provider, limits, connections, resultBudget } = options;
+  const perCaller = provider.actsFor === 'caller';
+  return {
+    limits,
+    async withDatabase(args, extra, fn) {
+      const target = resolveServer(args.server, options.servers, options.allowAzureHosts);
+      const caller = resolveCaller(extra, options.accessor);
+      if (perCaller && !caller) {
+        throw new PostgresToolError(
+          'no_caller',
+          'this tool logs in as the caller, but the request is not authenticated',
+        );
+      }
+      const role =
+        args.user ?? (perCaller ? caller?.principal.userPrincipalName : options.managedIdentityRoleName);
+      if (!role) {
+        throw new PostgresToolError(
+          'invalid_input',
+          'the caller has no user principal name (an app token); pass "user" with the login role',
+        );
+      }
+      const credential = provider.getTokenCredential(caller);
+      let release: (() => void) | undefined;
+      try {
+        release = await resultBudget.reserve(limits.maxResultBytes);
+        return await connections.withClient(
+          {
+            server: target,
+            database: args.database ?? 'postgres',
+            role,
+            callerKey: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host',
+            credential,
+          },
+          (lease) => fn(lease, target),
+        );
+      } catch (error) {
+        if ((error as { name?: string }).name === 'OutboundCredentialError') {
+          throw new PostgresToolError(
+            'credential_error',
+            `no database token for the caller: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw describePgError(error, { role, server: target.name, timeoutMs: limits.statementTimeoutMs });
+      } finally {
+        release?.();
+      }
+    },
+    run(tool, handler) {
+      return async (args, extra) => {
+        try {
+          const { text, structured } = await handler(args, extra);
+          return { content: [{ type: 'text', text }], structuredContent: structured };
+        } catch (error) {
+          if (error instanceof PostgresToolError) {
+            return { isError: true, content: [{ type: 'text', text: error.message }] };
+          }
+          // not one of ours: the operator learns about it once, the caller gets no internals
+          options.logger.warn(`Postgres tools: ${tool} failed unexpectedly: ${safeErrorMessage(error)}`);
+          return {
+            isError: true,
+            content: [{ type: 'text', text: 'the tool failed unexpectedly; the server is still running' }],
+          };
+        }
+      };
+    },
+  };
+}
