@@ -1,11 +1,14 @@
 import {
   type AuthContextAccessor,
   type AzureAdConfig,
+  createDefaultLogger,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
   type InboundOutcome,
   type InboundRequest,
+  type Logger,
   type McpAuthInfo,
+  safeErrorMessage,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
 import { outcomeFor, serverSideFailure } from './challenge.js';
@@ -19,6 +22,11 @@ export interface JwtBearerInboundSetupOptions extends JwtBearerValidatorOptions 
   readonly accessor?: AuthContextAccessor;
   /** Set as `AuthInfo.resource` (this server's public MCP URL). */
   readonly resourceUrl?: string;
+  /**
+   * Where signing-key outages (once per outage, with the cause) and unexpected failures go; the
+   * same logger as the outbound side. Default `@azure/logger` (AZURE_LOG_LEVEL).
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -36,11 +44,21 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
   readonly accessor: AuthContextAccessor;
   readonly azureAd: AzureAdConfig;
   readonly #resource: URL | undefined;
+  readonly #logger: Logger;
 
   constructor(azureAd: AzureAdConfig, options: JwtBearerInboundSetupOptions = {}) {
     if (!azureAd) throw new TypeError('JwtBearerInboundSetup: azureAd configuration is required');
     this.azureAd = azureAd;
-    this.validator = new JwtBearerValidator(azureAd, options);
+    const logger = options.logger ?? createDefaultLogger();
+    this.#logger = logger;
+    this.validator = new JwtBearerValidator(azureAd, {
+      ...options,
+      jwks: {
+        onRefreshError: (m: string) => logger.warn(`Inbound JWT: ${m}`),
+        onRefreshRecovered: (m: string) => logger.info(`Inbound JWT: ${m}`),
+        ...options.jwks,
+      },
+    });
     this.accessor = options.accessor ?? defaultAuthContextAccessor;
     this.#resource = options.resourceUrl ? new URL(options.resourceUrl) : undefined;
   }
@@ -51,6 +69,7 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
       return { kind: 'authenticated', context: await this.validator.validate(token) };
     } catch (error) {
       if (error instanceof InboundAuthError) return outcomeFor(error);
+      this.#logger.warn(`Inbound JWT: validation failed unexpectedly: ${safeErrorMessage(error)}`);
       return serverSideFailure();
     }
   }

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthContextAccessor,
+  createDefaultLogger,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
   type InboundOutcome,
+  type Logger,
+  safeErrorMessage,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
 import { buildWwwAuthenticate, serverSideFailure } from './challenge.js';
@@ -20,6 +23,8 @@ export interface AuthMiddlewareOptions extends ResourceUrlOptions {
    * AsyncLocalStorage cost that Node 20 and 22 put on every promise.
    */
   readonly propagateContext?: boolean;
+  /** Where an unexpected failure of the setup is reported (once, without any token); default `@azure/logger`. */
+  readonly logger?: Logger;
 }
 
 /** A node:http / express middleware: `(req, res, next)`. */
@@ -84,6 +89,7 @@ export function createAuthMiddleware(
 ): NodeMiddleware {
   const realm = options.realm ?? 'mcp';
   const propagate = options.propagateContext ?? true;
+  const logger = options.logger ?? createDefaultLogger();
   const accessor =
     options.accessor ?? (setup as { accessor?: AuthContextAccessor }).accessor ?? defaultAuthContextAccessor;
   return (req, res, next) => {
@@ -100,7 +106,8 @@ export function createAuthMiddleware(
           writeOutcome(res, outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });
         }
       },
-      () => {
+      (error: unknown) => {
+        logger.warn(`Inbound auth: ${setup.type} failed unexpectedly: ${safeErrorMessage(error)}`);
         writeOutcome(res, serverSideFailure(), { realm, resourceMetadataUrl: undefined });
       },
     );

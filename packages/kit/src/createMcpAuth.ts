@@ -103,12 +103,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     {
       ...options.inbound,
       accessor,
+      logger,
       ...urls,
-      jwks: {
-        onRefreshError: (m: string) => logger.warn(`Inbound JWT: ${m}`),
-        onRefreshRecovered: (m: string) => logger.info(`Inbound JWT: ${m}`),
-        ...options.inbound?.jwks,
-      },
     },
   );
   const credentialProvider = (options.credentialProviderFactory ?? createCredentialProviderFactory()).create(
@@ -129,6 +125,7 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   const authenticate = createAuthMiddleware(inbound, {
     ...urls,
     accessor,
+    logger,
     propagateContext: options.propagateContext ?? false,
   });
   const policy = createToolPolicyMiddleware(options.toolPolicy ?? {}, { ...urls, accessor });
