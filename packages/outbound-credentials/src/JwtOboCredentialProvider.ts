@@ -23,8 +23,7 @@ import type { DistributedTokenStore } from './RedisTokenStore.js';
 import { normaliseScopes } from './scopes.js';
 
 export interface JwtOboCredentialProviderOptions {
-  /** The app registration acting for the caller: `instance`, `tenantId`, `clientId`. */
-  /** The app registration that acts for the caller (`JwtOboOutboundConfig.app`). */
+  /** The app registration that acts for the caller (`JwtOboOutboundConfig.app`): instance, tenant, client id. */
   readonly azureAd: OnBehalfOfAppConfig;
   readonly clientCredential: ClientCredentialConfig;
   readonly accessor?: AuthContextAccessor;
@@ -39,6 +38,8 @@ export interface JwtOboCredentialProviderOptions {
   readonly distributedCache?: DistributedTokenStore;
   /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
+  /** Clock in milliseconds (token expiry checks and the cache), for tests; default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** How long a failed app-credential load (Key Vault) is reused before trying again. */
@@ -53,6 +54,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly type = 'JwtObo';
   readonly actsFor = 'caller';
   readonly #azureAd: OnBehalfOfAppConfig;
+  readonly #now: () => number;
   readonly #accessor: AuthContextAccessor;
   readonly #cache: OboTokenCache;
   readonly #maxEntries: number;
@@ -72,6 +74,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     if (!options.clientCredential)
       throw new TypeError('JwtOboCredentialProvider: clientCredential is required');
     this.#azureAd = options.azureAd;
+    this.#now = options.now ?? Date.now;
     this.#accessor = options.accessor ?? defaultAuthContextAccessor;
     this.#logger = options.logger ?? consoleWarnLogger;
     this.#maxEntries = options.cacheMaxEntries ?? 10_000;
@@ -160,7 +163,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     if (options?.tenantId && options.tenantId.toLowerCase() !== tenantId) {
       throw new OutboundCredentialError('tenant_mismatch', "the requested tenant is not the caller's tenant");
     }
-    if (caller.expiresOnTimestampMs <= Date.now()) {
+    if (caller.expiresOnTimestampMs <= this.#now()) {
       throw new OutboundCredentialError(
         'caller_token_rejected',
         "the caller's token has expired; sign in again",
@@ -168,14 +171,18 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     }
     const list = normaliseScopes(scopes);
     const key = `${hash('sha256', caller.rawToken, 'base64')}\n${tenantId}\n${[...list].sort().join(' ')}`;
-    return this.#cache.getOrFetch(key, async () => {
-      const partition = `${tenantId}.${caller.principal.objectId}`;
-      const shared = await this.#shared?.get(partition, key);
-      if (shared) return shared;
-      const token = await this.#acquire(caller, tenantId, list, options?.abortSignal);
-      await this.#shared?.set(partition, key, token);
-      return token;
-    });
+    return this.#cache.getOrFetch(
+      key,
+      async () => {
+        const partition = `${tenantId}.${caller.principal.objectId}`;
+        const shared = await this.#shared?.get(partition, key);
+        if (shared) return shared;
+        const token = await this.#acquire(caller, tenantId, list, options?.abortSignal);
+        await this.#shared?.set(partition, key, token);
+        return token;
+      },
+      this.#now(),
+    );
   }
 
   async #acquire(
@@ -315,6 +322,7 @@ function releaseThrottle(cca: ConfidentialClientApplication): void {
   ) {
     return; // another msal-node layout: leave its throttling as it is
   }
+  // msal-node stamps throttle entries with the real clock, so this compares with it too
   const now = Date.now();
   for (const key of storage.getKeys()) {
     if (!key.startsWith('throttling.')) continue;

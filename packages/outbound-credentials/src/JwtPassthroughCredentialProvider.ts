@@ -13,6 +13,8 @@ import { normaliseScopes, resourceOfScope } from './scopes.js';
 export interface JwtPassthroughCredentialProviderOptions {
   readonly accessor?: AuthContextAccessor;
   readonly logger?: OutboundLogger;
+  /** Clock in milliseconds (the caller token's expiry check), for tests; default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
@@ -23,9 +25,11 @@ export class JwtPassthroughCredentialProvider implements ITokenCredentialProvide
   readonly type = 'JwtPassthrough';
   readonly actsFor = 'caller';
   readonly #accessor: AuthContextAccessor;
+  readonly #now: () => number;
 
   constructor(options: JwtPassthroughCredentialProviderOptions = {}) {
     this.#accessor = options.accessor ?? defaultAuthContextAccessor;
+    this.#now = options.now ?? Date.now;
     (options.logger ?? consoleWarnLogger).warn(
       "JwtPassthroughCredentialProvider: outbound calls reuse the caller's own token; it is only handed to the resource the token was issued for. Use JwtObo to call other services as the caller.",
     );
@@ -58,7 +62,7 @@ export class JwtPassthroughCredentialProvider implements ITokenCredentialProvide
             );
           }
         }
-        if (caller.expiresOnTimestampMs <= Date.now()) {
+        if (caller.expiresOnTimestampMs <= this.#now()) {
           throw new OutboundCredentialError('caller_token_rejected', "the caller's token has expired");
         }
         return {

@@ -24,6 +24,8 @@ export interface CredentialProviderFactoryOptions {
   readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
   /** Overrides the store built from `outboundAuthentication.tokenCache`. */
   readonly distributedCache?: DistributedTokenStore;
+  /** Clock in milliseconds for the caller-token providers (expiry checks, caches), for tests; default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**

@@ -76,6 +76,19 @@ describe('JwtPassthroughCredentialProvider', () => {
     expect((refused as Error).message).not.toContain(token);
   });
 
+  it('checks the caller token’s expiry against the clock it is given', async () => {
+    const user = emulator.addUser({ userPrincipalName: 'clock@contoso.com' });
+    const token = await emulator.mintUserToken({ user, audience: 'api://x', lifetimeSeconds: 600 });
+    const ctx = createRequestAuthContext(token, decodeJwt(token));
+    const quiet = { info: () => {}, warn: () => {} };
+    const now = new JwtPassthroughCredentialProvider({ logger: quiet, now: () => Date.now() });
+    expect((await now.getTokenCredential(ctx).getToken('api://x/.default'))?.token).toBe(token);
+    const later = new JwtPassthroughCredentialProvider({ logger: quiet, now: () => Date.now() + 601_000 });
+    await expect(later.getTokenCredential(ctx).getToken('api://x/.default')).rejects.toMatchObject({
+      code: 'caller_token_rejected',
+    });
+  });
+
   it('never passes on a token that names several audiences, even to one of them', async () => {
     const p = new JwtPassthroughCredentialProvider({ logger: { info: () => {}, warn: () => {} } });
     const user = emulator.addUser({ userPrincipalName: 'multi@contoso.com' });

@@ -109,7 +109,7 @@ export class ConnectionManager {
   readonly #terminateTimeoutMs: number;
   readonly #sweeper: NodeJS.Timeout;
   readonly #retiring = new Set<Promise<void>>();
-  readonly stats: Omit<ConnectionStats, 'openPools'> = {
+  readonly #stats: Omit<ConnectionStats, 'openPools'> = {
     poolsCreated: 0,
     connectionsOpened: 0,
     tokenFetches: 0,
@@ -133,6 +133,11 @@ export class ConnectionManager {
 
   get openPools(): number {
     return this.#pools.size;
+  }
+
+  /** The counters so far (a copy: they are read-only to callers). */
+  stats(): ConnectionStats {
+    return { ...this.#stats, openPools: this.#pools.size };
   }
 
   /** Connections in use by one caller right now (including ones whose backend is being ended). */
@@ -244,7 +249,7 @@ export class ConnectionManager {
   }
 
   #busy(): PostgresToolError {
-    this.stats.callsRefusedBusy++;
+    this.#stats.callsRefusedBusy++;
     return new PostgresToolError(
       'busy',
       `too many database calls are running for this caller (at most ${this.#maxPerCaller} at once); retry when one has finished`,
@@ -276,7 +281,7 @@ export class ConnectionManager {
     streamOf(client)?.destroy();
     const run = caller.terminations.then(async () => {
       try {
-        if (pid !== undefined && (await this.#terminate(entry, pid))) this.stats.backendsTerminated++;
+        if (pid !== undefined && (await this.#terminate(entry, pid))) this.#stats.backendsTerminated++;
       } finally {
         client.release(true);
         this.#done(entry, caller);
@@ -337,7 +342,7 @@ export class ConnectionManager {
     if (caller.pools >= this.#maxPoolsPerCaller) throw this.#busy();
     if (this.#pools.size >= this.#maxPools) this.#evict(() => true);
     if (this.#pools.size >= this.#maxPools) {
-      this.stats.callsRefusedBusy++;
+      this.#stats.callsRefusedBusy++;
       throw new PostgresToolError(
         'busy',
         'the server has as many database pools open as it allows, all in use; retry shortly',
@@ -361,7 +366,7 @@ export class ConnectionManager {
         // long queries must not be dropped by idle middleboxes
         keepAlive: true,
         password: async () => {
-          this.stats.tokenFetches++;
+          this.#stats.tokenFetches++;
           const token = await entry.credential.getToken(target.server.scope);
           if (!token) throw new PostgresToolError('credential_error', 'the credential returned no token');
           return token.token;
@@ -375,14 +380,14 @@ export class ConnectionManager {
       connectionTimeoutMillis: this.#connectTimeoutMs,
     });
     pool.on('connect', () => {
-      this.stats.connectionsOpened++;
+      this.#stats.connectionsOpened++;
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process.
     pool.on('error', () => {});
     (entry as { pool: pg.Pool }).pool = pool;
     this.#pools.set(key, entry);
     caller.pools++;
-    this.stats.poolsCreated++;
+    this.#stats.poolsCreated++;
     return entry;
   }
 

@@ -131,7 +131,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   return {
     toolNames: definitions.map((d) => d.name),
     register,
-    stats: () => ({ ...connections.stats, openPools: connections.openPools }),
+    stats: () => connections.stats(),
     close: () => connections.close(),
   };
 }

@@ -51,8 +51,18 @@ export class PostgresTokenGate {
   readonly #secureContext;
   #port = 0;
   /** Logins admitted, by role (for asserting how many connections a library opened). */
-  readonly logins: Array<{ role: string; database: string; atMs: number }> = [];
-  readonly refusals: GateRefusal[] = [];
+  readonly #logins: Array<{ role: string; database: string; atMs: number }> = [];
+  readonly #refusals: GateRefusal[] = [];
+
+  /** Logins admitted, oldest first (read-only). */
+  get logins(): ReadonlyArray<{ readonly role: string; readonly database: string; readonly atMs: number }> {
+    return this.#logins;
+  }
+
+  /** Logins refused, with the reason (read-only). */
+  get refusals(): readonly GateRefusal[] {
+    return this.#refusals;
+  }
 
   private constructor(options: PostgresTokenGateOptions) {
     this.#options = options;
@@ -141,11 +151,11 @@ export class PostgresTokenGate {
     const password = message.body.subarray(0, Math.max(0, message.body.indexOf(0))).toString('utf8');
     const refusal = await this.#check(role, password);
     if (refusal) {
-      this.refusals.push({ role, reason: refusal });
+      this.#refusals.push({ role, reason: refusal });
       sendFatal(socket, '28P01', `password authentication failed for user "${role}"`);
       return;
     }
-    this.logins.push({ role, database, atMs: Date.now() });
+    this.#logins.push({ role, database, atMs: Date.now() });
 
     const upstream = this.#connectUpstream();
     reader.detach();
