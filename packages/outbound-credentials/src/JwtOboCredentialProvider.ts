@@ -18,7 +18,9 @@ import {
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
 import { consoleWarnLogger, type OutboundLogger } from './logger.js';
+import { releaseDefaultThrottle } from './msalThrottle.js';
 import { OboTokenCache } from './OboTokenCache.js';
+import { mapOboError } from './oboErrors.js';
 import type { DistributedTokenStore } from './RedisTokenStore.js';
 import { normaliseScopes } from './scopes.js';
 
@@ -66,7 +68,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   #cca: Promise<ConfidentialClientApplication> | undefined;
   #acquisitionsSinceClear = 0;
   /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
-  networkRequests = 0;
+  #networkRequests = 0;
 
   constructor(options: JwtOboCredentialProviderOptions) {
     if (!options.azureAd?.clientId)
@@ -203,7 +205,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     if (signal?.aborted)
       throw new OutboundCredentialError('provider_unavailable', 'the token request was aborted');
     try {
-      this.networkRequests++;
+      this.#networkRequests++;
       const result = await cca.acquireTokenOnBehalfOf({
         oboAssertion: caller.rawToken,
         scopes,
@@ -219,8 +221,14 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
         tokenType: 'Bearer',
       };
     } catch (error) {
-      releaseThrottle(cca);
-      throw this.#mapError(error);
+      releaseDefaultThrottle(cca);
+      const mapped = mapOboError(error);
+      if (mapped.code === 'app_credential_rejected') {
+        this.#logger.warn(
+          `JwtOboCredentialProvider: the app's client credential was refused (${mapped.message})`,
+        );
+      }
+      throw mapped;
     }
   }
 
@@ -233,50 +241,9 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     }
   }
 
-  #mapError(error: unknown): OutboundCredentialError {
-    if (error instanceof OutboundCredentialError) return error;
-    // msal-node's ServerError carries the OAuth `error` as errorCode and Entra's first error code
-    // (`error_codes[0]`) as errorNo: branch on those, never on the message text.
-    const e = error as { errorCode?: string; errorNo?: string | number; status?: number; name?: string };
-    const errorNo = e.errorNo === undefined || e.errorNo === '' ? undefined : String(e.errorNo);
-    const aadsts = errorNo && /^\d+$/.test(errorNo) ? `AADSTS${errorNo}` : undefined;
-    const suffix = aadsts ? ` (${aadsts})` : '';
-    if (errorNo === '7000114') {
-      return new OutboundCredentialError(
-        'app_only_caller',
-        `JwtObo cannot act for an application caller${suffix}`,
-        { cause: error },
-      );
-    }
-    switch (e.errorCode) {
-      case 'invalid_grant':
-      case 'interaction_required':
-      case 'consent_required':
-      case 'login_required':
-        return new OutboundCredentialError(
-          'caller_token_rejected',
-          `the identity provider refused the caller's token (expired, revoked or not for this app); sign in again${suffix}`,
-          { cause: error },
-        );
-      case 'invalid_client':
-      case 'unauthorized_client':
-        this.#logger.warn(`JwtOboCredentialProvider: the app's client credential was refused${suffix}`);
-        return new OutboundCredentialError(
-          'app_credential_rejected',
-          `the identity provider refused this server's app credential${suffix}`,
-          { cause: error },
-        );
-      case 'invalid_scope':
-        return new OutboundCredentialError('invalid_scope', `the requested scope is not valid${suffix}`, {
-          cause: error,
-        });
-      default:
-        return new OutboundCredentialError(
-          'provider_unavailable',
-          `the identity provider could not be reached or failed${suffix}; try again`,
-          { cause: error },
-        );
-    }
+  /** Counters for tests and benchmarks (read-only). */
+  stats(): { readonly networkRequests: number } {
+    return { networkRequests: this.#networkRequests };
   }
 
   describe(context?: RequestAuthContext): OutboundIdentityDescription {
@@ -290,46 +257,5 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     await this.#shared?.close();
     const cca = await this.#cca?.catch(() => undefined);
     cca?.clearCache();
-  }
-}
-
-/** msal-node's throttle time when the answer carried no Retry-After (DEFAULT_THROTTLE_TIME_SECONDS). */
-const MSAL_DEFAULT_THROTTLE_MS = 60_000;
-
-/**
- * After a failed token request msal-node remembers the failure (a 5xx or 429: for Retry-After, or
- * 60 s without one) under a key made of app, authority and scopes only: no user. With one client
- * serving every caller, one caller's transient 5xx would then refuse On-Behalf-Of to all callers
- * for a minute without a request. The failure is reported to its caller (retryable); an entry msal
- * made with its own 60 s default is dropped, so other callers, and this one's retry, reach the
- * identity provider. An entry the service asked for (Retry-After, as Entra ID sends when it
- * rate-limits) is kept: then every caller waits, as the service said.
- */
-function releaseThrottle(cca: ConfidentialClientApplication): void {
-  const storage = (
-    cca.getTokenCache() as unknown as {
-      storage?: {
-        getKeys?(): string[];
-        getItem?(key: string): unknown;
-        removeItem?(key: string): unknown;
-      };
-    }
-  ).storage;
-  if (
-    typeof storage?.getKeys !== 'function' ||
-    typeof storage.getItem !== 'function' ||
-    typeof storage.removeItem !== 'function'
-  ) {
-    return; // another msal-node layout: leave its throttling as it is
-  }
-  // msal-node stamps throttle entries with the real clock, so this compares with it too
-  const now = Date.now();
-  for (const key of storage.getKeys()) {
-    if (!key.startsWith('throttling.')) continue;
-    const entry = storage.getItem(key) as { throttleTime?: unknown } | undefined;
-    const remaining = typeof entry?.throttleTime === 'number' ? entry.throttleTime - now : Number.NaN;
-    // made just now with the default: at most 60 s left, and more than 60 s minus a little
-    if (!(remaining <= MSAL_DEFAULT_THROTTLE_MS && remaining > MSAL_DEFAULT_THROTTLE_MS - 5_000)) continue;
-    storage.removeItem(key);
   }
 }

@@ -173,13 +173,13 @@ describe('caching', () => {
     const callers = [];
     for (let i = 0; i < 5; i++) callers.push(await callerContext(alice, api, { uti: `b${i}` }));
     for (const ctx of callers) await p.getTokenCredential(ctx).getToken(PG_SCOPE);
-    expect(p.networkRequests).toBe(5);
+    expect(p.stats().networkRequests).toBe(5);
     expect(p.cacheSize).toBe(2);
     // the newest caller is still cached; the oldest was evicted and costs a new acquisition
     await p.getTokenCredential(callers[4]!).getToken(PG_SCOPE);
-    expect(p.networkRequests).toBe(5);
+    expect(p.stats().networkRequests).toBe(5);
     await p.getTokenCredential(callers[0]!).getToken(PG_SCOPE);
-    expect(p.networkRequests).toBe(6);
+    expect(p.stats().networkRequests).toBe(6);
     expect(p.cacheSize).toBe(2);
   });
 });
@@ -214,8 +214,8 @@ describe('isolation', () => {
     expect(crossings).toEqual([]);
     // even calls reach 25 users through one provider, odd calls the other 25 through the other:
     // exactly one identity-provider request per (user, scope), 50 users x 2 scopes
-    expect(p.networkRequests).toBe(50);
-    expect(bound.networkRequests).toBe(50);
+    expect(p.stats().networkRequests).toBe(50);
+    expect(bound.stats().networkRequests).toBe(50);
     expect(emulator.countRequests({ grant: 'on_behalf_of', status: 200 }) - before).toBe(100);
   });
 });
@@ -310,13 +310,13 @@ describe('errors: typed, clear, and free of tokens and secrets', () => {
     } finally {
       emulator.clearFaults();
     }
-    const before = p.networkRequests;
+    const before = p.stats().networkRequests;
     const token = await p.getTokenCredential(second).getToken(PG_SCOPE);
     expect(decodeJwt(token!.token).oid).toBe(second.principal.objectId);
     // and the caller who met the failure is served again at once, not after a minute
     const again = await p.getTokenCredential(first).getToken(PG_SCOPE);
     expect(decodeJwt(again!.token).oid).toBe(first.principal.objectId);
-    expect(p.networkRequests - before).toBe(2);
+    expect(p.stats().networkRequests - before).toBe(2);
     expect(emulator.countRequests({ grant: 'on_behalf_of', objectId: second.principal.objectId })).toBe(1);
   });
 

@@ -1,0 +1,73 @@
+// The pure pieces of On-Behalf-Of, on msal-node's own error classes: the mapping from its error
+// fields (never message text) and the throttle-entry rule.
+import { InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
+import { describe, expect, it } from 'vitest';
+import { isDefaultThrottle } from '../src/msalThrottle.js';
+import { mapOboError } from '../src/oboErrors.js';
+
+describe('mapOboError', () => {
+  it.each([
+    [
+      new ServerError('invalid_grant', undefined, 'the message says nothing we read', undefined, '7000114'),
+      'app_only_caller',
+      'AADSTS7000114',
+    ],
+    [
+      new ServerError('invalid_grant', undefined, 'whatever', undefined, '50173'),
+      'caller_token_rejected',
+      'AADSTS50173',
+    ],
+    [
+      new InteractionRequiredAuthError(
+        'interaction_required',
+        'mfa',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'claims',
+        '50076',
+      ),
+      'caller_token_rejected',
+      'AADSTS50076',
+    ],
+    [
+      new ServerError('invalid_client', undefined, 'x', undefined, '7000215'),
+      'app_credential_rejected',
+      'AADSTS7000215',
+    ],
+    [new ServerError('invalid_scope', undefined, 'x', undefined, '70011'), 'invalid_scope', 'AADSTS70011'],
+    [new ServerError('temporarily_unavailable', undefined, 'x'), 'provider_unavailable', undefined],
+    [new Error('ECONNREFUSED'), 'provider_unavailable', undefined],
+  ])('%#: maps to %s', (error, code, aadsts) => {
+    const mapped = mapOboError(error);
+    expect(mapped.code).toBe(code);
+    if (aadsts) expect(mapped.message).toContain(`(${aadsts})`);
+    else expect(mapped.message).not.toContain('AADSTS');
+    expect(mapped.cause).toBe(error);
+  });
+
+  it('reads the code from errorNo, not from the message', () => {
+    const misleading = new ServerError(
+      'invalid_grant',
+      'AADSTS7000114: looks like an app-only caller',
+      undefined,
+      '50173',
+    );
+    expect(mapOboError(misleading).code).toBe('caller_token_rejected');
+  });
+});
+
+describe('isDefaultThrottle', () => {
+  const now = 1_000_000;
+  it.each([
+    [now + 60_000, true],
+    [now + 58_000, true],
+    [now + 54_000, false],
+    [now + 120_000, false],
+    ['soon', false],
+    [undefined, false],
+  ])('throttleTime %s → %s', (throttleTime, expected) => {
+    expect(isDefaultThrottle(throttleTime, now)).toBe(expected);
+  });
+});
