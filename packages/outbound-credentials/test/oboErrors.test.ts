@@ -5,15 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { isDefaultThrottle } from '../src/msalThrottle.js';
 import { mapOboError } from '../src/oboErrors.js';
 
+/** msal-node's ServerError as its response handler builds it: (errorCode, correlationId, message, subError, errorNo). */
+const serverError = (
+  code: string,
+  _correlation: undefined,
+  message: string,
+  subError?: string,
+  errorNo?: string,
+) => new ServerError(code, '00000000-0000-0000-0000-000000000000', message, subError, errorNo);
+
 describe('mapOboError', () => {
   it.each([
     [
-      new ServerError('invalid_grant', undefined, 'the message says nothing we read', undefined, '7000114'),
+      serverError('invalid_grant', undefined, 'the message says nothing we read', undefined, '7000114'),
       'app_only_caller',
       'AADSTS7000114',
     ],
     [
-      new ServerError('invalid_grant', undefined, 'whatever', undefined, '50173'),
+      serverError('invalid_grant', undefined, 'whatever', undefined, '50173'),
       'caller_token_rejected',
       'AADSTS50173',
     ],
@@ -32,12 +41,12 @@ describe('mapOboError', () => {
       'AADSTS50076',
     ],
     [
-      new ServerError('invalid_client', undefined, 'x', undefined, '7000215'),
+      serverError('invalid_client', undefined, 'x', undefined, '7000215'),
       'app_credential_rejected',
       'AADSTS7000215',
     ],
-    [new ServerError('invalid_scope', undefined, 'x', undefined, '70011'), 'invalid_scope', 'AADSTS70011'],
-    [new ServerError('temporarily_unavailable', undefined, 'x'), 'provider_unavailable', undefined],
+    [serverError('invalid_scope', undefined, 'x', undefined, '70011'), 'invalid_scope', 'AADSTS70011'],
+    [serverError('temporarily_unavailable', undefined, 'x'), 'provider_unavailable', undefined],
     [new Error('ECONNREFUSED'), 'provider_unavailable', undefined],
   ])('%#: maps to %s', (error, code, aadsts) => {
     const mapped = mapOboError(error);
