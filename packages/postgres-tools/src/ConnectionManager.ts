@@ -1,61 +1,13 @@
 import type { TokenCredential } from '@azure/core-auth';
+
+export type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
+
 import pg from 'pg';
+import { CallerSlots } from './CallerSlots.js';
+import type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
 import { PostgresToolError } from './errors.js';
 import { clipIdentifier } from './identifiers.js';
-import type { ResolvedServer } from './servers.js';
-
-export interface ConnectionLimits {
-  /**
-   * Most pools (one per server, database, login role and caller); least recently used idle pools
-   * close first; when every pool is busy a call is refused with a retryable error. Default 100.
-   */
-  readonly maxPools?: number;
-  /** Connections per pool; default 2. */
-  readonly maxConnectionsPerPool?: number;
-  /**
-   * Database work one caller may have running at once, across all their pools (connections in use,
-   * including one whose backend is being ended). More calls wait up to `connectTimeoutMs`, then are
-   * refused with a retryable error. Default 2.
-   */
-  readonly maxConnectionsPerCaller?: number;
-  /** Pools one caller may hold (their least recently used idle pool closes first); default 4. */
-  readonly maxPoolsPerCaller?: number;
-  /** A pool unused this long is closed; default 60 000. */
-  readonly poolIdleMs?: number;
-  /** Default 10 000. */
-  readonly connectTimeoutMs?: number;
-  /**
-   * Longest one tool's database work may take once connected. Past it the call fails, and its
-   * backend is ended on a separate connection (a statement can catch its own statement timeout;
-   * it cannot catch pg_terminate_backend). Default 60 000.
-   */
-  readonly operationDeadlineMs?: number;
-  /** How long ending an abandoned backend may take before its slot is given back anyway; default 30 000. */
-  readonly terminateTimeoutMs?: number;
-}
-
-/** What one pool is for. */
-export interface PoolTarget {
-  readonly server: ResolvedServer;
-  readonly database: string;
-  readonly role: string;
-  /** The caller's object id for per-caller credentials, or `host` for the host's identity. */
-  readonly callerKey: string;
-  /** The credential to fetch the password with; refreshed on every use (the caller's latest token). */
-  readonly credential: TokenCredential;
-}
-
-/** A connection lent to one tool call. */
-export interface Lease {
-  readonly client: pg.PoolClient;
-  /** The server process behind the connection, once known (the envelope reports it). */
-  backendPid: number | undefined;
-  /**
-   * The connection must not be reused: its socket is cut and its backend may still be running.
-   * Its backend is ended for certain before its slot counts as free again.
-   */
-  abandon(): void;
-}
+import { terminateBackend } from './terminateBackend.js';
 
 interface PoolEntry {
   readonly key: string;
@@ -65,26 +17,6 @@ interface PoolEntry {
   credential: TokenCredential;
   lastUsedMs: number;
   busy: number;
-}
-
-interface CallerState {
-  active: number;
-  readonly waiters: Array<() => void>;
-  pools: number;
-  /** Backend terminations run one at a time per caller (each needs one extra connection). */
-  terminations: Promise<void>;
-}
-
-/** Counters for tests and benchmarks. */
-export interface ConnectionStats {
-  poolsCreated: number;
-  connectionsOpened: number;
-  tokenFetches: number;
-  /** Backends ended on a separate connection after a deadline or an oversized result. */
-  backendsTerminated: number;
-  /** Calls refused because their caller, or the server, had no connection slot free in time. */
-  callsRefusedBusy: number;
-  openPools: number;
 }
 
 const MAX_WAITERS_PER_CALLER = 32;
@@ -98,7 +30,10 @@ const MAX_WAITERS_PER_CALLER = 32;
  */
 export class ConnectionManager {
   readonly #pools = new Map<string, PoolEntry>();
-  readonly #callers = new Map<string, CallerState>();
+  readonly #slots: CallerSlots;
+  /** Pools per caller, and each caller's chain of backend terminations (one at a time). */
+  readonly #poolsPerCaller = new Map<string, number>();
+  readonly #terminations = new Map<string, Promise<void>>();
   readonly #maxPools: number;
   readonly #maxConnections: number;
   readonly #maxPerCaller: number;
@@ -127,6 +62,11 @@ export class ConnectionManager {
     this.#connectTimeoutMs = positive(limits.connectTimeoutMs, 10_000, 'connectTimeoutMs');
     this.#operationDeadlineMs = positive(limits.operationDeadlineMs, 60_000, 'operationDeadlineMs');
     this.#terminateTimeoutMs = positive(limits.terminateTimeoutMs, 30_000, 'terminateTimeoutMs');
+    this.#slots = new CallerSlots({
+      max: this.#maxPerCaller,
+      waitMs: this.#connectTimeoutMs,
+      maxWaiters: MAX_WAITERS_PER_CALLER,
+    });
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(1000, this.#idleMs / 2));
     this.#sweeper.unref();
   }
@@ -142,19 +82,19 @@ export class ConnectionManager {
 
   /** Connections in use by one caller right now (including ones whose backend is being ended). */
   activeFor(callerKey: string): number {
-    return this.#callers.get(callerKey)?.active ?? 0;
+    return this.#slots.active(callerKey);
   }
 
   /** Runs `fn` with a connection for `target`, returned to its pool afterwards (or retired if abandoned). */
   async withClient<T>(target: PoolTarget, fn: (lease: Lease) => Promise<T>): Promise<T> {
     if (this.#closed) throw new PostgresToolError('unreachable', 'the Postgres tools are shut down');
-    const caller = this.#caller(target.callerKey);
-    await this.#acquireSlot(caller);
+    const callerKey = target.callerKey;
+    await this.#slots.acquire(callerKey, () => this.#busy());
     let entry: PoolEntry;
     try {
       entry = this.#entry(target);
     } catch (error) {
-      this.#releaseSlot(target.callerKey, caller);
+      this.#slots.release(callerKey);
       throw error;
     }
     entry.busy++;
@@ -164,7 +104,7 @@ export class ConnectionManager {
     try {
       client = await entry.pool.connect();
     } catch (error) {
-      this.#done(entry, caller);
+      this.#done(entry);
       // pg reports its connect timeout with a bare message; we know it by the time it took
       if (!(error as { code?: unknown }).code && Date.now() - connectStarted >= this.#connectTimeoutMs - 50) {
         throw new PostgresToolError(
@@ -210,42 +150,12 @@ export class ConnectionManager {
     } finally {
       clearTimeout(timer);
       if (abandoned) {
-        this.#retire(entry, caller, client, lease.backendPid ?? processIdOf(client));
+        this.#retire(entry, client, lease.backendPid ?? processIdOf(client));
       } else {
         client.release(broken ? true : undefined);
-        this.#done(entry, caller);
+        this.#done(entry);
       }
     }
-  }
-
-  #caller(callerKey: string): CallerState {
-    let state = this.#callers.get(callerKey);
-    if (!state) {
-      state = { active: 0, waiters: [], pools: 0, terminations: Promise.resolve() };
-      this.#callers.set(callerKey, state);
-    }
-    return state;
-  }
-
-  async #acquireSlot(caller: CallerState): Promise<void> {
-    if (caller.active < this.#maxPerCaller) {
-      caller.active++;
-      return;
-    }
-    if (caller.waiters.length >= MAX_WAITERS_PER_CALLER) throw this.#busy();
-    await new Promise<void>((resolve, reject) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        const i = caller.waiters.indexOf(wake);
-        if (i >= 0) caller.waiters.splice(i, 1);
-        reject(this.#busy());
-      }, this.#connectTimeoutMs);
-      caller.waiters.push(wake);
-    });
-    // the slot was handed over by #releaseSlot (active was not decremented)
   }
 
   #busy(): PostgresToolError {
@@ -257,73 +167,38 @@ export class ConnectionManager {
     );
   }
 
-  #releaseSlot(callerKey: string, caller: CallerState): void {
-    const next = caller.waiters.shift();
-    if (next) {
-      next();
-      return;
-    }
-    caller.active--;
-    if (caller.active === 0 && caller.pools === 0) this.#callers.delete(callerKey);
-  }
-
-  #done(entry: PoolEntry, caller: CallerState): void {
+  #done(entry: PoolEntry): void {
     entry.busy--;
     entry.lastUsedMs = Date.now();
-    this.#releaseSlot(entry.callerKey, caller);
+    this.#slots.release(entry.callerKey);
   }
 
   /**
-   * Cuts the connection, ends its backend by pid on a separate connection (the role may end its
-   * own backends) and only then gives the slot back. Terminations run one at a time per caller.
+   * Cuts the connection, ends its backend by pid on a separate connection, and only then gives the
+   * slot back. Terminations run one at a time per caller (each needs one extra connection).
    */
-  #retire(entry: PoolEntry, caller: CallerState, client: pg.PoolClient, pid: number | undefined): void {
+  #retire(entry: PoolEntry, client: pg.PoolClient, pid: number | undefined): void {
     streamOf(client)?.destroy();
-    const run = caller.terminations.then(async () => {
-      try {
-        if (pid !== undefined && (await this.#terminate(entry, pid))) this.#stats.backendsTerminated++;
-      } finally {
-        client.release(true);
-        this.#done(entry, caller);
-      }
-    });
-    caller.terminations = run.catch(() => {});
-    const tracked = caller.terminations;
-    this.#retiring.add(tracked);
-    tracked.then(() => this.#retiring.delete(tracked));
-  }
-
-  /** True once the backend is confirmed gone; false when that could not be confirmed in time. */
-  async #terminate(entry: PoolEntry, pid: number): Promise<boolean> {
-    const until = Date.now() + this.#terminateTimeoutMs;
-    let killer: pg.Client | undefined;
-    try {
-      while (Date.now() < until) {
-        try {
-          if (!killer) {
-            killer = new pg.Client({
-              ...entry.config,
-              application_name: 'mcp-auth-kit-terminator',
-              connectionTimeoutMillis: Math.max(1000, Math.min(this.#connectTimeoutMs, until - Date.now())),
-            });
-            killer.on('error', () => {});
-            await killer.connect();
-          }
-          const { rows } = await killer.query<{ alive: boolean }>(
-            'SELECT pg_terminate_backend(pid) IS NULL AS alive FROM pg_stat_activity WHERE pid = $1::int',
-            [pid],
-          );
-          if (rows.length === 0) return true;
-        } catch {
-          await killer?.end().catch(() => {});
-          killer = undefined;
+    const key = entry.callerKey;
+    const previous = this.#terminations.get(key) ?? Promise.resolve();
+    const run = previous
+      .then(async () => {
+        const options = { timeoutMs: this.#terminateTimeoutMs, connectTimeoutMs: this.#connectTimeoutMs };
+        if (pid !== undefined && (await terminateBackend(entry.config, pid, options))) {
+          this.#stats.backendsTerminated++;
         }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return false;
-    } finally {
-      await killer?.end().catch(() => {});
-    }
+      })
+      .catch(() => {})
+      .finally(() => {
+        client.release(true);
+        this.#done(entry);
+      });
+    this.#terminations.set(key, run);
+    this.#retiring.add(run);
+    run.then(() => {
+      this.#retiring.delete(run);
+      if (this.#terminations.get(key) === run) this.#terminations.delete(key);
+    });
   }
 
   #entry(target: PoolTarget): PoolEntry {
@@ -337,9 +212,9 @@ export class ConnectionManager {
       this.#pools.set(key, existing);
       return existing;
     }
-    const caller = this.#caller(target.callerKey);
-    if (caller.pools >= this.#maxPoolsPerCaller) this.#evict((e) => e.callerKey === target.callerKey);
-    if (caller.pools >= this.#maxPoolsPerCaller) throw this.#busy();
+    const poolsOfCaller = () => this.#poolsPerCaller.get(target.callerKey) ?? 0;
+    if (poolsOfCaller() >= this.#maxPoolsPerCaller) this.#evict((e) => e.callerKey === target.callerKey);
+    if (poolsOfCaller() >= this.#maxPoolsPerCaller) throw this.#busy();
     if (this.#pools.size >= this.#maxPools) this.#evict(() => true);
     if (this.#pools.size >= this.#maxPools) {
       this.#stats.callsRefusedBusy++;
@@ -386,7 +261,7 @@ export class ConnectionManager {
     pool.on('error', () => {});
     (entry as { pool: pg.Pool }).pool = pool;
     this.#pools.set(key, entry);
-    caller.pools++;
+    this.#poolsPerCaller.set(target.callerKey, poolsOfCaller() + 1);
     this.#stats.poolsCreated++;
     return entry;
   }
@@ -402,11 +277,9 @@ export class ConnectionManager {
 
   #closePool(entry: PoolEntry): void {
     this.#pools.delete(entry.key);
-    const caller = this.#callers.get(entry.callerKey);
-    if (caller) {
-      caller.pools--;
-      if (caller.active === 0 && caller.pools === 0) this.#callers.delete(entry.callerKey);
-    }
+    const left = (this.#poolsPerCaller.get(entry.callerKey) ?? 1) - 1;
+    if (left > 0) this.#poolsPerCaller.set(entry.callerKey, left);
+    else this.#poolsPerCaller.delete(entry.callerKey);
     entry.pool.end().catch(() => {});
   }
 
