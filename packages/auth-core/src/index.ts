@@ -1,6 +1,6 @@
 export { loadServerConfigFile, parseJsonText } from './config/loadServerConfigFile.js';
 export type { ParseServerConfigOptions } from './config/parseServerConfig.js';
-export { isLoopbackHost, isSecureOrLoopbackUrl, parseServerConfig } from './config/parseServerConfig.js';
+export { parseServerConfig } from './config/parseServerConfig.js';
 export { SecretValue } from './config/SecretValue.js';
 export type {
   AnyServerConfig,
@@ -20,6 +20,7 @@ export type {
   ServerConfig,
   TokenCacheConfig,
 } from './config/types.js';
+export { isLoopbackHost, isSecureOrLoopbackUrl } from './config/urls.js';
 export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthContextAccessor.js';
 export type { McpAuthInfo } from './context/authInfo.js';
 export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
