@@ -4,7 +4,7 @@
 // the real v1 and v2 clients over loopback, as alice and bob, through JwtObo and PostgreSQL.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthMiddleware, JwtBearerInboundSetup } from '@mcp-auth-kit/inbound-jwt';
+import { createAuthMiddleware } from '@mcp-auth-kit/inbound-jwt';
 import {
   Client as V2Client,
   StreamableHTTPClientTransport as V2Transport,

@@ -1,24 +1,18 @@
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkFields, zodIssues } from './configIssues.js';
 import { resolveAzureAd, resolveCredential, resolveTokenCache } from './resolveSections.js';
 import {
-  CREDENTIAL_KIND_RULES,
   CUSTOM_INBOUND_RULE,
   CUSTOM_OUTBOUND_RULE,
-  type FieldRule,
   INBOUND_TYPE_RULES,
   OUTBOUND_TYPE_RULES,
 } from './rules.js';
 import { type RawServerConfig, serverConfigSchema } from './schema.js';
 import type {
   AnyServerConfig,
-  AzureAdConfig,
-  ClientCredentialConfig,
   InboundAuthenticationConfig,
   OutboundAuthenticationConfig,
   ServerConfig,
-  TokenCacheConfig,
 } from './types.js';
 
 export interface ParseServerConfigOptions<
