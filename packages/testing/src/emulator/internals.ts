@@ -1,0 +1,89 @@
+import type { KeyObject } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JWK, JWTPayload } from 'jose';
+import type { EntraEmulator } from '../EntraEmulator.js';
+import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from '../types.js';
+
+/** What the route handlers see of the emulator: its public face and its directory. */
+export interface EmulatorContext {
+  readonly emulator: EntraEmulator;
+  readonly apps: ReadonlyMap<string, EmulatedApp>;
+  readonly users: ReadonlyMap<string, EmulatedUser>;
+  readonly revokedUsers: ReadonlySet<string>;
+  readonly identities: ReadonlyMap<string, EmulatedManagedIdentity>;
+  readonly secrets: ReadonlyMap<string, KeyVaultSecret>;
+  keys(): readonly SigningKey[];
+}
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly jwk: JWK;
+}
+
+export interface KeyVaultSecret {
+  readonly value: string;
+  readonly contentType: string | undefined;
+  readonly version: string;
+  readonly exportable: boolean;
+  readonly managed: boolean;
+}
+
+export const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
+export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const FIC_AUDIENCE = 'api://AzureADTokenExchange';
+export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+
+export function resourceOf(scopeOrResource: string): string {
+  const first = scopeOrResource
+    .split(' ')
+    .find((s) => s !== '' && !['openid', 'profile', 'offline_access'].includes(s));
+  if (!first) return '';
+  return first.endsWith('/.default')
+    ? first.slice(0, -'/.default'.length)
+    : first.replace(/\/[^/]*$/, '') || first;
+}
+
+export function classify(pathname: string): RecordedRequest['endpoint'] {
+  if (pathname.endsWith('/.well-known/openid-configuration')) return 'discovery';
+  if (pathname.endsWith('/discovery/v2.0/keys') || pathname.endsWith('/discovery/keys')) return 'jwks';
+  if (pathname === '/msi/token' || pathname.startsWith('/metadata/identity/oauth2/token'))
+    return 'managedIdentity';
+  if (pathname.endsWith('/oauth2/v2.0/token') || pathname.endsWith('/oauth2/token')) return 'token';
+  if (pathname.startsWith('/secrets/')) return 'keyVault';
+  return 'other';
+}
+
+export function tokenResponse(
+  accessToken: string,
+  scope: string,
+  lifetimeSeconds: number,
+): Record<string, unknown> {
+  return {
+    token_type: 'Bearer',
+    scope,
+    expires_in: lifetimeSeconds,
+    ext_expires_in: lifetimeSeconds,
+    access_token: accessToken,
+  };
+}
+
+export function compact(record: Record<string, unknown>): JWTPayload {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as JWTPayload;
+}
+
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function listen(server: Server, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export function closeServer(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
