@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fromAuthInfo, type McpAuthInfo, type McpServerLike } from '@mcp-auth-kit/auth-core';
+import { type McpAuthInfo, type McpServerLike, resolveCaller } from '@mcp-auth-kit/auth-core';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport as TransportV1 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -69,7 +69,8 @@ export function createMcpServing(options: McpServingOptions): McpServing {
   const sessions = new SessionRegistry<SessionTransport>(options.sessions);
   return {
     async handle(req, res) {
-      const owner = callerObjectId(req) ?? 'anonymous';
+      const owner =
+        resolveCaller(req.auth ? { authInfo: req.auth } : undefined)?.principal.objectId ?? 'anonymous';
       const sessionId = req.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {
         // A session belongs to the caller who opened it: another caller gets "not found", not the
@@ -128,14 +129,4 @@ function newServerV1(register: (server: McpServerLike) => void): () => McpServer
     register(mcp);
     return mcp;
   };
-}
-
-/** The authenticated caller's object id, from `req.auth` (set by the auth middleware). */
-function callerObjectId(req: AuthenticatedRequest): string | undefined {
-  if (!req.auth) return undefined;
-  try {
-    return fromAuthInfo(req.auth).principal.objectId;
-  } catch {
-    return undefined;
-  }
 }

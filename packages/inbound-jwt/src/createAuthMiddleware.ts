@@ -98,10 +98,10 @@ export function createAuthMiddleware(
       (outcome) => {
         if (outcome.kind === 'authenticated') {
           (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(outcome.context, resource);
-          if (propagate) accessor.run(outcome.context, () => next());
-          else next();
+          if (propagate) accessor.run(outcome.context, () => proceed(next, res, logger));
+          else proceed(next, res, logger);
         } else if (outcome.kind === 'anonymous') {
-          next();
+          proceed(next, res, logger);
         } else {
           writeOutcome(res, outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });
         }
@@ -112,4 +112,27 @@ export function createAuthMiddleware(
       },
     );
   };
+}
+
+/**
+ * Runs the rest of the request. `next` may be an async handler (as in `auth(req, res, async () =>
+ * …)`): what it returns is awaited, and a rejection is logged once, without any token, and answered
+ * 500 instead of becoming an unhandled rejection.
+ */
+function proceed(next: (error?: unknown) => unknown, res: ServerResponse, logger: Logger): void {
+  const fail = (error: unknown) => {
+    logger.warn(`MCP handler failed unexpectedly: ${safeErrorMessage(error)}`);
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal_error' }));
+    } else res.destroy();
+  };
+  try {
+    const returned = next() as unknown;
+    if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+      (returned as Promise<unknown>).then(undefined, fail);
+    }
+  } catch (error) {
+    fail(error);
+  }
 }

@@ -52,3 +52,35 @@ describe('createAuthMiddleware context propagation', () => {
     },
   );
 });
+
+describe('createAuthMiddleware and an async handler', () => {
+  it('awaits what next returns: a rejection is logged once, without the token, and answered 500', async () => {
+    const logs: string[] = [];
+    const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
+    const auth = createAuthMiddleware(new JwtBearerInboundSetup(azureAdFor(emulator), { logger }), {
+      propagateContext: false,
+      logger,
+    });
+    const user = emulator.addUser({ userPrincipalName: 'async@contoso.com' });
+    const token = await emulator.mintUserToken({ user, audience: APP_ID });
+    const server = createServer((req, res) =>
+      auth(req, res, async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        throw new Error(`the handler broke holding ${token}`);
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(500);
+      const failures = logs.filter((l) => l.includes('failed unexpectedly'));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toContain('the handler broke holding [token]');
+      expect(logs.join('\n')).not.toContain(token.split('.')[2]!);
+    } finally {
+      server.close();
+    }
+  });
+});
