@@ -99,7 +99,7 @@ target(
   'postgres: query tool ≤ 1.2x bare pg (time, warm pool)',
   toolRatio <= 1.2,
   `${toolRatio.toFixed(2)}x`,
-  `the read-only envelope is now one round trip (it was four; ${pgo.bareEnvelope ? `the same envelope as separate queries measures ${ratio(pgo.barePg.median, pgo.bareEnvelope.median)}x bare pg in this run` : 'see the table'}), but the server still executes BEGIN, set_config and ROLLBACK around the statement, and the call goes through the MCP client and server (JSON-RPC, zod validation of the arguments, JSON conversion of the rows), the per-caller connection checkout and the token gate. Closing the rest would mean dropping the envelope, which is the tool's safety guarantee; we keep it.`,
+  `the read-only envelope is now one round trip (it was four; ${pgo.bareEnvelope ? `the same envelope as separate queries measures ${ratio(pgo.barePg.median, pgo.bareEnvelope.median)}x bare pg in this run` : 'see the table'}), but the server still executes BEGIN, set_config (with pg_backend_pid), ROLLBACK and DISCARD ALL (the session reset that keeps advisory locks and prepared statements from outliving a call) around the statement, and the call goes through the MCP client and server (JSON-RPC, zod validation of the arguments, JSON conversion of the rows), the per-caller connection checkout and the token gate. Closing the rest would mean dropping the envelope, which is the tool's safety guarantee; we keep it.`,
 );
 target(
   'postgres: one connection and one token request per caller for 100 calls',
