@@ -232,8 +232,10 @@ describe('both SDK generations', () => {
     const v1 = await world.client(server.mcpUrl, await world.token(world.alice));
     const { tools } = await v1.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'postgres_database_overview',
       'postgres_database_query',
       'postgres_list',
+      'postgres_query_explain',
       'postgres_server_config_get',
       'postgres_server_param_get',
       'postgres_table_schema_get',

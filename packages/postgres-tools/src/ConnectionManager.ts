@@ -86,7 +86,13 @@ export class ConnectionManager {
   }
 
   /** Runs `fn` with a connection for `target`, returned to its pool afterwards (or retired if abandoned). */
-  async withClient<T>(target: PoolTarget, fn: (lease: Lease) => Promise<T>): Promise<T> {
+  /** Runs `fn` with a connection for `target`; `deadlineMs` overrides `operationDeadlineMs` for this call. */
+  async withClient<T>(
+    target: PoolTarget,
+    fn: (lease: Lease) => Promise<T>,
+    options: { deadlineMs?: number } = {},
+  ): Promise<T> {
+    const deadlineMs = options.deadlineMs ?? this.#operationDeadlineMs;
     if (this.#closed) throw new PostgresToolError('unreachable', 'the Postgres tools are shut down');
     const callerKey = target.callerKey;
     await this.#slots.acquire(callerKey, () => this.#busy());
@@ -133,13 +139,8 @@ export class ConnectionManager {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         abandoned = true;
-        reject(
-          new PostgresToolError(
-            'timeout',
-            `the database did not answer within ${this.#operationDeadlineMs} ms`,
-          ),
-        );
-      }, this.#operationDeadlineMs);
+        reject(new PostgresToolError('timeout', `the database did not answer within ${deadlineMs} ms`));
+      }, deadlineMs);
     });
     let broken = false;
     try {

@@ -10,8 +10,10 @@ import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from '
 import type { QueryLimits } from './queries.js';
 import { ResultBudget } from './ResultBudget.js';
 import type { PostgresServerEntry } from './servers.js';
+import { databaseOverview } from './tools/databaseOverview.js';
 import { databaseQuery } from './tools/databaseQuery.js';
 import { postgresList } from './tools/postgresList.js';
+import { queryExplain } from './tools/queryExplain.js';
 import { serverConfigGet } from './tools/serverConfigGet.js';
 import { serverParamGet } from './tools/serverParamGet.js';
 import { tableSchemaGet } from './tools/tableSchemaGet.js';
@@ -85,8 +87,12 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   const accessor = options.accessor ?? defaultAuthContextAccessor;
   const limits: QueryLimits = {
     statementTimeoutMs: options.limits?.statementTimeoutMs ?? 15_000,
+    maxStatementTimeoutMs: Math.max(
+      options.limits?.maxStatementTimeoutMs ?? 60_000,
+      options.limits?.statementTimeoutMs ?? 15_000,
+    ),
     maxRows: options.limits?.maxRows ?? 1000,
-    maxResultBytes: options.limits?.maxResultBytes ?? 1024 * 1024,
+    maxResultBytes: options.limits?.maxResultBytes ?? 100_000,
   };
   if (provider.actsFor !== 'caller' && !options.managedIdentityRoleName) {
     throw new TypeError(
@@ -117,9 +123,11 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
   // Built once: registering on a new McpServer (one per stateless request) reuses these schemas
   // and handlers instead of rebuilding them for every request.
   const definitions = [
+    databaseOverview(ctx, `${prefix}postgres_database_overview`),
     postgresList(ctx, `${prefix}postgres_list`),
     tableSchemaGet(ctx, `${prefix}postgres_table_schema_get`),
     databaseQuery(ctx, `${prefix}postgres_database_query`),
+    queryExplain(ctx, `${prefix}postgres_query_explain`),
     serverParamGet(ctx, `${prefix}postgres_server_param_get`),
     serverConfigGet(ctx, `${prefix}postgres_server_config_get`),
   ];

@@ -25,11 +25,13 @@ const call = async (client: Client, name: string, args: Record<string, unknown>)
 const text = (r: ToolResult) => r.content.map((c) => c.text ?? '').join('\n');
 
 describe('the tools, as the calling user', () => {
-  it('advertises the five tools with read-only annotations and described inputs', async () => {
+  it('advertises the seven tools with read-only annotations and described inputs', async () => {
     const { tools } = await alice.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'postgres_database_overview',
       'postgres_database_query',
       'postgres_list',
+      'postgres_query_explain',
       'postgres_server_config_get',
       'postgres_server_param_get',
       'postgres_table_schema_get',
@@ -45,8 +47,20 @@ describe('the tools, as the calling user', () => {
   it('lists databases and, per user, the tables their role can see', async () => {
     const dbs = await call(alice, 'postgres_list', { server: 'local' });
     expect(dbs.structuredContent?.databases).toEqual(expect.arrayContaining(['demo', 'postgres']));
-    const aliceTables = await call(alice, 'postgres_list', { server: 'local', database: 'demo' });
-    const bobTables = await call(bob, 'postgres_list', { server: 'local', database: 'demo' });
+    const schemas = await call(alice, 'postgres_list', { server: 'local', database: 'demo' });
+    expect(schemas.structuredContent?.schemas).toEqual([
+      { name: 'public', comment: 'standard public schema', relations: 2 },
+    ]);
+    const aliceTables = await call(alice, 'postgres_list', {
+      server: 'local',
+      database: 'demo',
+      schema: 'public',
+    });
+    const bobTables = await call(bob, 'postgres_list', {
+      server: 'local',
+      database: 'demo',
+      schema: 'public',
+    });
     const names = (r: ToolResult) =>
       (r.structuredContent!.tables as Array<{ name: string }>).map((t) => t.name);
     expect(names(aliceTables)).toEqual(['alice_private', 'orders']);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PostgresToolError } from '../errors.js';
 import { identifierArg } from '../identifiers.js';
 import { runCatalogQuery, SQL } from '../queries.js';
 import {
@@ -10,21 +11,37 @@ import {
   userArg,
 } from './toolContext.js';
 
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+
 const input = z.object({
   server: serverArg,
   database: databaseArg.optional(),
-  schema: identifierArg('schema').optional().describe('Schema; default public'),
+  schema: identifierArg('schema').optional().describe('A schema: list its tables and views'),
+  limit: z.number().int().min(1).max(MAX_PAGE).optional().describe(`Page size; default ${DEFAULT_PAGE}`),
+  cursor: z.string().max(200).optional().describe('The nextCursor of the previous page'),
   user: userArg,
 });
 
-/** `postgres_list`: the databases on a server, or the tables and views of a schema the caller can see. */
+interface Relation {
+  name: string;
+  kind: string;
+  comment: string | null;
+  estimatedRows: string | null;
+}
+
+/**
+ * `postgres_list`: the databases on a server; with a database, the schemas the caller may use
+ * (with how many relations they may read in each); with a schema, its tables, views, materialized
+ * views and foreign tables, each with kind, comment and estimated row count, a page at a time.
+ */
 export function postgresList(ctx: ToolContext, name: string): ToolDefinition {
   return {
     name,
     config: {
-      title: 'List PostgreSQL databases or tables',
+      title: 'List PostgreSQL databases, schemas or tables',
       description:
-        'With only "server": the databases on that server. With "server" and "database": the tables and views in "schema" (default public) that the caller can see.',
+        'With only "server": the databases. With "database": the schemas the caller can use, with a count of their tables. With "schema" too: its tables, views, materialized views and foreign tables (kind, comment, estimated rows), a page at a time ("limit", "cursor"). For a whole database at once, call postgres_database_overview.',
       inputSchema: input,
       annotations: readOnlyAnnotations,
     },
@@ -38,15 +55,55 @@ export function postgresList(ctx: ToolContext, name: string): ToolDefinition {
           structured: { databases: rows.map((r) => r.name) },
         };
       }
-      const schema = args.schema ?? 'public';
+      if (!args.schema) {
+        const schemas = await ctx.withDatabase(args, extra, (c) =>
+          runCatalogQuery<{ name: string; comment: string | null; relations: number }>(
+            c,
+            SQL.schemas,
+            [],
+            ctx.limits,
+          ),
+        );
+        return {
+          text:
+            schemas
+              .map((s) => `${s.name} (${s.relations} tables${s.comment ? `; ${s.comment}` : ''})`)
+              .join('\n') || '(no schemas the caller can use)',
+          structured: { schemas },
+        };
+      }
+      const page = args.limit ?? DEFAULT_PAGE;
+      const after = decodeCursor(args.cursor);
       const rows = await ctx.withDatabase(args, extra, (c) =>
-        runCatalogQuery<{ name: string; type: string }>(c, SQL.tables, [schema], ctx.limits),
+        runCatalogQuery<Relation>(c, SQL.relations, [args.schema, after, page + 1], ctx.limits),
+      );
+      const tables = rows.slice(0, page).map((r) => ({
+        ...r,
+        estimatedRows: r.estimatedRows === null ? null : Number(r.estimatedRows),
+      }));
+      const nextCursor = rows.length > page ? encodeCursor(tables.at(-1)!.name) : undefined;
+      const lines = tables.map(
+        (t) =>
+          `${t.name} (${t.kind}${t.estimatedRows === null ? '' : `, ~${t.estimatedRows} rows`})${t.comment ? `: ${t.comment}` : ''}`,
       );
       return {
         text:
-          rows.map((r) => `${r.name} (${r.type})`).join('\n') || `(no tables visible in schema ${schema})`,
-        structured: { schema, tables: rows },
+          (lines.join('\n') || `(no tables visible in schema ${args.schema})`) +
+          (nextCursor ? `\n(more: pass cursor "${nextCursor}")` : ''),
+        structured: { schema: args.schema, tables, ...(nextCursor ? { nextCursor } : {}) },
       };
     }),
   };
+}
+
+function encodeCursor(lastName: string): string {
+  return Buffer.from(lastName, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): string {
+  if (cursor === undefined) return '';
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (encodeCursor(name) !== cursor)
+    throw new PostgresToolError('invalid_input', 'the cursor is not one this tool gave');
+  return name;
 }

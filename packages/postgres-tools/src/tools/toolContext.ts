@@ -43,6 +43,7 @@ export interface ToolContext {
     args: { server: string; database?: string; user?: string },
     extra: McpToolExtra,
     fn: (lease: Lease, target: ResolvedServer) => Promise<T>,
+    call?: { readonly timeoutMs?: number },
   ): Promise<T>;
   /** Wraps a handler: its answer becomes a tool result; a failure becomes a tool error with clear text. */
   run<A>(
@@ -60,6 +61,8 @@ export const userArg = identifierArg('user')
   .describe(
     'Login role; by default the caller (their user principal name) or the configured managed identity role',
   );
+const DEADLINE_MARGIN_MS = 10_000;
+
 export const readOnlyAnnotations: McpToolAnnotations = {
   readOnlyHint: true,
   destructiveHint: false,
@@ -82,7 +85,7 @@ export function createToolContext(options: {
   const perCaller = provider.actsFor === 'caller';
   return {
     limits,
-    async withDatabase(args, extra, fn) {
+    async withDatabase(args, extra, fn, call = {}) {
       const target = resolveServer(args.server, options.servers, options.allowAzureHosts);
       const caller = resolveCaller(extra, options.accessor);
       if (perCaller && !caller) {
@@ -112,6 +115,8 @@ export function createToolContext(options: {
             credential,
           },
           (lease) => fn(lease, target),
+          // a call that asked for a longer timeout is cut off a little after it
+          call.timeoutMs === undefined ? {} : { deadlineMs: call.timeoutMs + DEADLINE_MARGIN_MS },
         );
       } catch (error) {
         if ((error as { name?: string }).name === 'OutboundCredentialError') {
@@ -123,7 +128,11 @@ export function createToolContext(options: {
             },
           );
         }
-        throw describePgError(error, { role, server: target.name, timeoutMs: limits.statementTimeoutMs });
+        throw describePgError(error, {
+          role,
+          server: target.name,
+          timeoutMs: call.timeoutMs ?? limits.statementTimeoutMs,
+        });
       } finally {
         release?.();
       }
