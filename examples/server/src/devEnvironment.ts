@@ -20,6 +20,43 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO "alice@contoso.com", "bob@contoso.com";
 GRANT SELECT ON orders TO "alice@contoso.com", "bob@contoso.com";
 GRANT SELECT ON alice_notes TO "alice@contoso.com";
+COMMENT ON TABLE orders IS 'orders placed by customers (everyone may read)';
+COMMENT ON TABLE alice_notes IS 'private: only alice may read';
+
+-- What the schema tools show a newcomer: a second schema, an enum, a domain, comments, a foreign
+-- key, a materialized view and a few thousand rows.
+CREATE SCHEMA sales;
+COMMENT ON SCHEMA sales IS 'invoices and customers';
+CREATE TYPE sales.invoice_status AS ENUM ('draft', 'sent', 'paid');
+CREATE DOMAIN sales.amount_eur AS numeric(12, 2) CHECK (VALUE >= 0);
+CREATE TABLE sales.customer (
+  id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL,
+  country text NOT NULL
+);
+COMMENT ON TABLE sales.customer IS 'who buys';
+COMMENT ON COLUMN sales.customer.country IS 'ISO 3166-1 alpha-2 code';
+CREATE TABLE sales.invoice (
+  id int PRIMARY KEY,
+  customer_id int NOT NULL REFERENCES sales.customer(id),
+  status sales.invoice_status NOT NULL DEFAULT 'draft',
+  amount sales.amount_eur NOT NULL,
+  issued date NOT NULL
+);
+COMMENT ON COLUMN sales.invoice.amount IS 'in euros, tax included';
+INSERT INTO sales.customer (name, country)
+  SELECT 'Customer ' || g, (ARRAY['DE', 'FR', 'NL', 'US'])[1 + g % 4] FROM generate_series(1, 200) g;
+INSERT INTO sales.invoice
+  SELECT g, 1 + g % 200, (ARRAY['draft', 'sent', 'paid'])[1 + g % 3]::sales.invoice_status,
+         (g % 977) * 1.5, date '2026-01-01' + (g % 300)
+  FROM generate_series(1, 5000) g;
+CREATE MATERIALIZED VIEW sales.revenue_by_country AS
+  SELECT c.country, sum(i.amount) AS revenue, count(*) AS invoices
+  FROM sales.invoice i JOIN sales.customer c ON c.id = i.customer_id WHERE i.status = 'paid' GROUP BY c.country;
+COMMENT ON MATERIALIZED VIEW sales.revenue_by_country IS 'paid revenue per country';
+ANALYZE;
+GRANT USAGE ON SCHEMA sales TO "alice@contoso.com";
+GRANT SELECT ON ALL TABLES IN SCHEMA sales TO "alice@contoso.com";
 `;
 
 /**

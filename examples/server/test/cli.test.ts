@@ -109,6 +109,23 @@ describe('mcp-auth-example dev', () => {
     })) as unknown as { structuredContent: { rows: unknown[] } };
     expect(result.structuredContent.rows).toEqual([['bob@contoso.com']]);
     await client.close();
+    // the sample data shows what the schema tools can tell a model (alice can read the sales schema)
+    const asAlice = new Client({ name: 'cli-test', version: '0' });
+    await asAlice.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${tokens.alice}` } },
+      }),
+    );
+    const overview = (await asAlice.callTool({
+      name: 'postgres_database_overview',
+      arguments: { server: 'local', database: 'demo' },
+    })) as unknown as { content: Array<{ text: string }> };
+    const text = overview.content[0]!.text;
+    expect(text).toContain('schema sales:');
+    expect(text).toMatch(/invoice \(table, ~5000 rows\)/);
+    expect(text).toContain('revenue_by_country (materialized view');
+    expect(text).toContain('REFERENCES sales.customer(id)');
+    await asAlice.close();
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);

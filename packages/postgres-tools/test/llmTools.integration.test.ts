@@ -67,7 +67,7 @@ describe('schema discovery', () => {
       { name: 'sales', comment: 'orders and customers', relations: 3 },
     ]);
     const b = await call(bob, 'postgres_list', {});
-    expect((b.structuredContent?.schemas as Array<{ name: string }>).map((s) => s.name)).toEqual(['public']);
+    expect((b.structuredContent!.schemas as Array<{ name: string }>).map((s) => s.name)).toEqual(['public']);
   });
 
   it('lists a schema’s relations with kind, comment and estimated rows, a page at a time', async () => {
@@ -159,7 +159,7 @@ describe('results sized for the model', () => {
       query: "SELECT id, repeat('w', 500) AS wide FROM sales.invoice ORDER BY id",
     });
     expect(r.structuredContent).toMatchObject({ truncated: true, truncatedReason: 'size' });
-    expect((r.structuredContent?.rows as unknown[]).length).toBeGreaterThan(10);
+    expect((r.structuredContent!.rows as unknown[]).length).toBeGreaterThan(10);
     expect(text(r).length).toBeLessThanOrEqual(20_000 + 400);
     expect(text(r)).toContain('select fewer or shorter columns');
   });
