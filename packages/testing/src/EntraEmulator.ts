@@ -81,6 +81,7 @@ export class EntraEmulator {
     identities: this.#identities,
     secrets: this.#secrets,
     keys: () => this.#keys,
+    authorization: { codes: new Map(), refreshTokens: new Map() },
   };
 
   private constructor(options: EntraEmulatorOptions, ca: CertificateAuthority) {
@@ -215,10 +216,16 @@ export class EntraEmulator {
       federatedManagedIdentity?: EmulatedManagedIdentity;
       roles?: readonly string[];
       tenantId?: string;
+      identifierUris?: readonly string[];
+      exposedScopes?: readonly string[];
+      redirectUris?: readonly string[];
+      publicClient?: boolean;
+      accessTokenVersion?: 1 | 2;
     } = {},
   ): EmulatedApp {
+    const clientId = (options.clientId ?? randomUUID()).toLowerCase();
     const app: EmulatedApp = {
-      clientId: (options.clientId ?? randomUUID()).toLowerCase(),
+      clientId,
       tenantId: (options.tenantId ?? this.tenantId).toLowerCase(),
       objectId: randomUUID(),
       displayName: options.displayName ?? 'app',
@@ -229,6 +236,11 @@ export class EntraEmulator {
         : undefined,
       federatedManagedIdentityObjectId: options.federatedManagedIdentity?.objectId,
       roles: options.roles ?? [],
+      identifierUris: options.identifierUris ?? [`api://${clientId}`],
+      exposedScopes: options.exposedScopes ?? ['access_as_user'],
+      redirectUris: options.redirectUris ?? [],
+      publicClient: options.publicClient ?? false,
+      accessTokenVersion: options.accessTokenVersion ?? 2,
     };
     this.#apps.set(app.clientId, app);
     return app;

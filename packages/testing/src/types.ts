@@ -21,6 +21,16 @@ export interface EmulatedApp {
   readonly federatedManagedIdentityObjectId: string | undefined;
   /** App roles granted to this app for app-only (client_credentials) tokens. */
   readonly roles: readonly string[];
+  /** Application ID URIs (default `api://{clientId}`): the prefix of its scopes and the `resource` it answers to. */
+  readonly identifierUris: readonly string[];
+  /** Delegated scopes the app exposes (default `access_as_user`). */
+  readonly exposedScopes: readonly string[];
+  /** Redirect URIs for the authorization code flow (exact match; loopback any port for public clients). */
+  readonly redirectUris: readonly string[];
+  /** A public client (no secret; Entra's loopback redirect rule applies). */
+  readonly publicClient: boolean;
+  /** `accessTokenAcceptedVersion`: tokens for this app are v1 (aud = identifier URI) or v2 (aud = client id). */
+  readonly accessTokenVersion: 1 | 2;
 }
 
 /** A managed identity of the emulated host. */
@@ -34,7 +44,7 @@ export interface EmulatedManagedIdentity {
 
 /** One request the emulator answered, for asserting how often a library really asked. */
 export interface RecordedRequest {
-  readonly endpoint: 'discovery' | 'jwks' | 'token' | 'managedIdentity' | 'keyVault' | 'other';
+  readonly endpoint: 'discovery' | 'jwks' | 'authorize' | 'token' | 'managedIdentity' | 'keyVault' | 'other';
   readonly method: string;
   readonly path: string;
   readonly status: number;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK, JWTPayload } from 'jose';
 import type { EntraEmulator } from '../EntraEmulator.js';
 import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from '../types.js';
+import type { AuthorizationState } from './authorizationCode.js';
 
 /** What the route handlers see of the emulator: its public face and its directory. */
 export interface EmulatorContext {
@@ -14,6 +15,8 @@ export interface EmulatorContext {
   readonly identities: ReadonlyMap<string, EmulatedManagedIdentity>;
   readonly secrets: ReadonlyMap<string, KeyVaultSecret>;
   keys(): readonly SigningKey[];
+  /** Authorization codes and refresh tokens issued so far (bounded). */
+  readonly authorization: AuthorizationState;
 }
 
 export interface SigningKey {
@@ -51,6 +54,7 @@ export function classify(pathname: string): RecordedRequest['endpoint'] {
   if (pathname === '/msi/token' || pathname.startsWith('/metadata/identity/oauth2/token'))
     return 'managedIdentity';
   if (pathname.endsWith('/oauth2/v2.0/token') || pathname.endsWith('/oauth2/token')) return 'token';
+  if (pathname.endsWith('/oauth2/v2.0/authorize')) return 'authorize';
   if (pathname.startsWith('/secrets/')) return 'keyVault';
   return 'other';
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEndpoint, Fault } from '../faults.js';
 import { HttpError, readBody, sendJson } from '../http.js';
 import type { RecordedRequest } from '../types.js';
+import { authorize } from './authorizationCode.js';
 import { discoveryV1, discoveryV2, tenantFromPath } from './discovery.js';
 import { classify, type EmulatorContext } from './internals.js';
 import { keyVault } from './keyVault.js';
@@ -20,13 +21,32 @@ export async function handleRequest(
   const method = req.method ?? 'GET';
   const endpoint = classify(url.pathname);
   const record: { grant?: string; clientId?: string; objectId?: string; scope?: string } = {};
-  const fault = endpoint === 'other' ? undefined : state.faults.get(endpoint);
+  const fault = endpoint === 'other' || endpoint === 'authorize' ? undefined : state.faults.get(endpoint);
   if (fault?.kind === 'down') {
     req.socket.destroy();
     return;
   }
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
   let status = 200;
+  if (endpoint === 'authorize') {
+    // a page or a redirect, not JSON
+    try {
+      const tenant = tenantFromPath(ctx, url.pathname.split('/').filter((p) => p !== '')[0]!);
+      authorize(ctx, ctx.authorization, tenant, url, res);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      sendJson(res, error.status, error.body, error.headers);
+    }
+    status = res.statusCode;
+    state.requests.push({
+      endpoint,
+      method,
+      path: url.pathname,
+      status,
+      atMs: Date.now(),
+    } as RecordedRequest);
+    return;
+  }
   try {
     if (fault?.kind === 'status') {
       throw new HttpError(

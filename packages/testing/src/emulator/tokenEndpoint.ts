@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { entraError } from '../http.js';
 import type { EmulatedApp } from '../types.js';
+import { redeem } from './authorizationCode.js';
 import { authenticateClient } from './clientAuth.js';
 import { type EmulatorContext, JWT_BEARER, OIDC_SCOPES, resourceOf, tokenResponse } from './internals.js';
 
@@ -38,6 +39,9 @@ export async function token(
     }
     const app = await authenticateClient(ctx, form, tokenUrl);
     return onBehalfOf(ctx, tenant, app, assertion, scope);
+  }
+  if (grantType === 'authorization_code' || grantType === 'refresh_token') {
+    return redeem(ctx, ctx.authorization, tenant, form, tokenUrl);
   }
   if (grantType === 'client_credentials') {
     const app = await authenticateClient(ctx, form, tokenUrl);

@@ -1,0 +1,390 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { entraError, HttpError } from '../http.js';
+import type { EmulatedApp, EmulatedUser } from '../types.js';
+import { authenticateClient } from './clientAuth.js';
+import type { EmulatorContext } from './internals.js';
+import { OIDC_SCOPES } from './internals.js';
+
+/** An authorization code waiting to be redeemed (single use, ten minutes). */
+export interface IssuedCode {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly resourceApp: EmulatedApp | undefined;
+  readonly user: EmulatedUser;
+  readonly nonce: string | undefined;
+  readonly expiresAtMs: number;
+  redeemed: boolean;
+}
+
+/** A refresh token (24 hours; a refresh returns a new one, as Entra ID does). */
+export interface IssuedRefreshToken {
+  readonly clientId: string;
+  readonly user: EmulatedUser;
+  readonly expiresAtMs: number;
+}
+
+const CODE_LIFETIME_MS = 10 * 60_000;
+const REFRESH_LIFETIME_MS = 24 * 3_600_000;
+const MAX_STORED = 10_000;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Where the authorization-code state lives (bounded: the oldest entries go first). */
+export interface AuthorizationState {
+  readonly codes: Map<string, IssuedCode>;
+  readonly refreshTokens: Map<string, IssuedRefreshToken>;
+}
+
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  if (map.size >= MAX_STORED) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/**
+ * Entra's redirect URI rule: an exact match with a registered URI, except that for a public client
+ * a registered `http://localhost` or `http://127.0.0.1` URI matches any port (RFC 8252 loopback).
+ */
+export function redirectUriMatches(app: EmulatedApp, redirectUri: string): boolean {
+  if (app.redirectUris.includes(redirectUri)) return true;
+  if (!app.publicClient) return false;
+  let asked: URL;
+  try {
+    asked = new URL(redirectUri);
+  } catch {
+    return false;
+  }
+  if (asked.protocol !== 'http:' || !LOOPBACK_HOSTS.has(asked.hostname)) return false;
+  return app.redirectUris.some((registered) => {
+    try {
+      const r = new URL(registered);
+      return r.protocol === 'http:' && r.hostname === asked.hostname && r.pathname === asked.pathname;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The app a set of requested scopes belongs to: `{identifierUri}/{scope}` of an app registration
+ * that exposes that scope (or `.default`). OIDC scopes belong to no app.
+ */
+function resolveScopes(
+  ctx: EmulatorContext,
+  scopes: readonly string[],
+): { app: EmulatedApp | undefined; names: string[] } {
+  let app: EmulatedApp | undefined;
+  const names: string[] = [];
+  for (const scope of scopes) {
+    if (OIDC_SCOPES.has(scope)) continue;
+    const cut = scope.lastIndexOf('/');
+    const uri = cut > 0 ? scope.slice(0, cut) : '';
+    const name = scope.slice(cut + 1);
+    const owner = [...ctx.apps.values()].find((a) => a.identifierUris.includes(uri) || a.clientId === uri);
+    if (!owner || (name !== '.default' && !owner.exposedScopes.includes(name))) {
+      throw entraError(
+        400,
+        'invalid_scope',
+        70011,
+        `The provided value for the input parameter 'scope' isn't valid. The scope ${scope} isn't valid.`,
+      );
+    }
+    if (app && app !== owner) {
+      throw entraError(
+        400,
+        'invalid_request',
+        28000,
+        'Provided value for the input parameter scope is not valid because it contains more than one resource.',
+      );
+    }
+    app = owner;
+    names.push(...(name === '.default' ? owner.exposedScopes : [name]));
+  }
+  return { app, names };
+}
+
+/** RFC 8707 `resource`, as Entra checks it: it must be an identifier URI of the scopes' app. */
+function checkResource(resource: string | null, app: EmulatedApp | undefined): void {
+  if (resource === null || resource === '') return;
+  if (app && (app.identifierUris.includes(resource) || app.clientId === resource)) return;
+  throw entraError(
+    400,
+    'invalid_target',
+    9010010,
+    `The resource parameter provided in the request doesn't match with the requested scopes.`,
+  );
+}
+
+/**
+ * `GET /{tenant}/oauth2/v2.0/authorize`: the authorization code flow with PKCE (S256). Problems
+ * with the client or its redirect URI are answered on the page (never sent to an unverified
+ * redirect URI); every other problem goes back to the client as `error` parameters. Without a
+ * `login_hint` naming an emulated user, a browser gets a sign-in page listing them.
+ */
+export function authorize(
+  ctx: EmulatorContext,
+  state: AuthorizationState,
+  tenant: string,
+  url: URL,
+  res: ServerResponse,
+): void {
+  const q = url.searchParams;
+  const app = ctx.apps.get((q.get('client_id') ?? '').toLowerCase());
+  if (!app) {
+    page(res, 400, 'AADSTS700016: Application not found in the directory', q.get('client_id') ?? '');
+    return;
+  }
+  const redirectUri = q.get('redirect_uri') ?? '';
+  if (!redirectUriMatches(app, redirectUri)) {
+    page(
+      res,
+      400,
+      'AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application',
+      redirectUri,
+    );
+    return;
+  }
+  const issuer = `${ctx.emulator.httpsUrl}/${tenant}/v2.0`;
+  const back = (params: Record<string, string | undefined>) => {
+    const target = new URL(redirectUri);
+    for (const [k, v] of Object.entries({ ...params, state: q.get('state') ?? undefined, iss: issuer })) {
+      if (v !== undefined) target.searchParams.set(k, v);
+    }
+    res.writeHead(302, { location: target.href, 'cache-control': 'no-store' });
+    res.end();
+  };
+  const fail = (error: HttpError) => {
+    const body = error.body as { error: string; error_description: string };
+    back({ error: body.error, error_description: body.error_description });
+  };
+  try {
+    if (q.get('response_type') !== 'code') {
+      throw entraError(
+        400,
+        'unsupported_response_type',
+        700054,
+        "The response_type must be 'code' for this emulated tenant.",
+      );
+    }
+    const scope = q.get('scope') ?? '';
+    if (scope.trim() === '') {
+      throw entraError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'scope'.",
+      );
+    }
+    const challenge = q.get('code_challenge');
+    if (!challenge || (q.get('code_challenge_method') ?? 'plain') !== 'S256') {
+      throw entraError(
+        400,
+        'invalid_request',
+        9002325,
+        'Proof Key for Code Exchange with code_challenge_method S256 is required.',
+      );
+    }
+    const scopes = scope.split(' ').filter((s) => s !== '');
+    const { app: resourceApp } = resolveScopes(ctx, scopes);
+    checkResource(q.get('resource'), resourceApp);
+    const hint = (q.get('login_hint') ?? '').toLowerCase();
+    const user = [...ctx.users.values()].find((u) => u.userPrincipalName.toLowerCase() === hint);
+    if (!user) {
+      if (q.get('prompt') === 'none') {
+        throw entraError(
+          400,
+          'login_required',
+          50058,
+          'A silent sign-in request was sent but no user is signed in.',
+        );
+      }
+      signInPage(ctx, res, url);
+      return;
+    }
+    const code = randomBytes(32).toString('base64url');
+    remember(state.codes, code, {
+      clientId: app.clientId,
+      redirectUri,
+      codeChallenge: challenge,
+      scopes,
+      resourceApp,
+      user,
+      nonce: q.get('nonce') ?? undefined,
+      expiresAtMs: Date.now() + CODE_LIFETIME_MS,
+      redeemed: false,
+    });
+    back({ code });
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    fail(error);
+  }
+}
+
+/** The token endpoint's `authorization_code` and `refresh_token` grants. */
+export async function redeem(
+  ctx: EmulatorContext,
+  state: AuthorizationState,
+  tenant: string,
+  form: URLSearchParams,
+  tokenUrl: string,
+): Promise<Record<string, unknown>> {
+  const grant = form.get('grant_type');
+  const clientId = (form.get('client_id') ?? '').toLowerCase();
+  const app = ctx.apps.get(clientId);
+  if (!app)
+    throw entraError(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory.`,
+    );
+  // a confidential client proves itself; a public client has nothing to prove
+  if (!app.publicClient) await authenticateClient(ctx, form, tokenUrl);
+  const scope = form.get('scope') ?? '';
+  if (scope.trim() === '') {
+    throw grant === 'refresh_token'
+      ? entraError(
+          400,
+          'invalid_request',
+          90009,
+          "The request body must contain the following parameter: 'scope' (a refresh request without scope).",
+        )
+      : entraError(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'scope'.",
+        );
+  }
+  const scopes = scope.split(' ').filter((s) => s !== '');
+  const { app: resourceApp, names } = resolveScopes(ctx, scopes);
+  checkResource(form.get('resource'), resourceApp);
+  let user: EmulatedUser;
+  let nonce: string | undefined;
+  if (grant === 'authorization_code') {
+    const issued = state.codes.get(form.get('code') ?? '');
+    if (!issued || issued.clientId !== app.clientId || issued.expiresAtMs <= Date.now()) {
+      throw entraError(
+        400,
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity.',
+      );
+    }
+    if (issued.redeemed) {
+      throw entraError(
+        400,
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
+    }
+    issued.redeemed = true;
+    if ((form.get('redirect_uri') ?? '') !== issued.redirectUri) {
+      throw entraError(
+        400,
+        'invalid_grant',
+        70000,
+        "The provided value for the 'redirect_uri' is not valid.",
+      );
+    }
+    const verifier = form.get('code_verifier') ?? '';
+    if (createHash('sha256').update(verifier).digest('base64url') !== issued.codeChallenge) {
+      throw entraError(
+        400,
+        'invalid_grant',
+        50148,
+        'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+      );
+    }
+    user = issued.user;
+    nonce = issued.nonce;
+  } else {
+    const refresh = state.refreshTokens.get(form.get('refresh_token') ?? '');
+    if (!refresh || refresh.clientId !== app.clientId || refresh.expiresAtMs <= Date.now()) {
+      throw entraError(
+        400,
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity.',
+      );
+    }
+    user = refresh.user;
+  }
+  if (ctx.revokedUsers.has(user.objectId)) {
+    throw entraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
+  }
+  const lifetime = ctx.emulator.tokenLifetimeSeconds;
+  const response: Record<string, unknown> = {
+    token_type: 'Bearer',
+    scope: scopes.filter((s) => !OIDC_SCOPES.has(s) || s === 'offline_access').join(' '),
+    expires_in: lifetime,
+    ext_expires_in: lifetime,
+  };
+  if (resourceApp) {
+    const version = resourceApp.accessTokenVersion === 1 ? '1.0' : '2.0';
+    response.access_token = await ctx.emulator.mintUserToken({
+      user,
+      audience:
+        version === '2.0' ? resourceApp.clientId : (resourceApp.identifierUris[0] ?? resourceApp.clientId),
+      scopes: names,
+      version,
+      clientAppId: app.clientId,
+    });
+  }
+  if (scopes.includes('offline_access') || grant === 'refresh_token') {
+    const refreshToken = randomBytes(48).toString('base64url');
+    remember(state.refreshTokens, refreshToken, {
+      clientId: app.clientId,
+      user,
+      expiresAtMs: Date.now() + REFRESH_LIFETIME_MS,
+    });
+    response.refresh_token = refreshToken;
+  }
+  if (scopes.includes('openid')) {
+    const now = Math.floor(Date.now() / 1000);
+    response.id_token = await ctx.emulator.sign({
+      aud: app.clientId,
+      iss: `${ctx.emulator.httpsUrl}/${user.tenantId}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + lifetime,
+      sub: `sub-${user.objectId}`,
+      oid: user.objectId,
+      tid: user.tenantId,
+      name: user.name,
+      preferred_username: user.userPrincipalName,
+      ver: '2.0',
+      ...(nonce ? { nonce } : {}),
+    });
+  }
+  void tenant;
+  return response;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(res: ServerResponse, status: number, title: string, detail: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in error</title></head><body><h1>Sorry, but we’re having trouble signing you in.</h1><p>${escapeHtml(title)}</p><p><code>${escapeHtml(detail.slice(0, 300))}</code></p></body></html>`,
+  );
+}
+
+/** The sign-in page: one link per emulated user (the same request with its login_hint); no JavaScript. */
+function signInPage(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
+  const links = [...ctx.users.values()]
+    .map((u) => {
+      const next = new URL(url.href);
+      next.searchParams.set('login_hint', u.userPrincipalName);
+      return `<li><a href="${escapeHtml(`${next.pathname}${next.search}`)}">${escapeHtml(u.userPrincipalName)}</a></li>`;
+    })
+    .join('');
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in (emulated Entra ID)</h1><p>Pick an account:</p><ul>${links}</ul></body></html>`,
+  );
+}
