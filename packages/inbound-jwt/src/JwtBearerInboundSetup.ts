@@ -44,6 +44,8 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
   readonly accessor: AuthContextAccessor;
   readonly azureAd: AzureAdConfig;
   readonly #resource: URL | undefined;
+  /** The canonical resource URL, when configured: the adapters derive metadata and challenges from it. */
+  readonly resourceUrl: string | undefined;
   readonly #logger: Logger;
 
   constructor(azureAd: AzureAdConfig, options: JwtBearerInboundSetupOptions = {}) {
@@ -61,6 +63,7 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     });
     this.accessor = options.accessor ?? defaultAuthContextAccessor;
     this.#resource = options.resourceUrl ? new URL(options.resourceUrl) : undefined;
+    this.resourceUrl = options.resourceUrl;
   }
 
   async authenticate(request: InboundRequest & { rawHeaders?: readonly string[] }): Promise<InboundOutcome> {

@@ -24,6 +24,11 @@ export interface JwtBearerValidatorOptions {
   readonly jwks?: Omit<JwksCacheOptions, 'discoveryUrl' | 'now'>;
   /** Clock in milliseconds, for tests; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The server's canonical resource URL (= the app's Application ID URI): v1 tokens carry it as
+   * `aud`, so it is accepted beside the configured audiences.
+   */
+  readonly resourceUrl?: string;
 }
 
 type CachedContext = Omit<RequestAuthContext, 'rawToken'>;
@@ -64,6 +69,7 @@ export class JwtBearerValidator {
       audiences.add(config.clientId);
       audiences.add(`api://${config.clientId}`);
     }
+    if (options.resourceUrl) audiences.add(options.resourceUrl);
     if (audiences.size === 0) throw new TypeError('JwtBearerValidator: azureAd needs clientId or audience');
     this.#audiences = audiences;
     this.#algorithms = [...config.allowedAlgorithms];

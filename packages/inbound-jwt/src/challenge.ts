@@ -52,12 +52,14 @@ function quote(value: string): string {
  */
 export function buildWwwAuthenticate(
   outcome: Extract<InboundOutcome, { kind: 'challenge' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined },
+  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
 ): string {
   const params = [`realm=${quote(options.realm)}`];
   if (options.resourceMetadataUrl) params.push(`resource_metadata=${quote(options.resourceMetadataUrl)}`);
   if (outcome.error) params.push(`error=${quote(outcome.error)}`);
   if (outcome.errorDescription) params.push(`error_description=${quote(outcome.errorDescription)}`);
-  if (outcome.scope) params.push(`scope=${quote(outcome.scope)}`);
+  // a 401 says which scopes to ask for (MCP authorization: SHOULD); a 403 names the missing ones
+  const scope = outcome.scope ?? (outcome.status === 401 ? options.scope : undefined);
+  if (scope) params.push(`scope=${quote(scope)}`);
   return `Bearer ${params.join(', ')}`;
 }

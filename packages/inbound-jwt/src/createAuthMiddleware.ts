@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthContextAccessor,
+  type AzureAdConfig,
   createDefaultLogger,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
@@ -10,6 +11,7 @@ import {
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
 import { buildWwwAuthenticate, serverSideFailure } from './challenge.js';
+import { scopesForResource } from './protectedResourceMetadata.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
 
 export interface AuthMiddlewareOptions extends ResourceUrlOptions {
@@ -44,7 +46,7 @@ export interface OutcomeHttp {
 /** The HTTP answer for a challenge or an outage; the one place outcomes become HTTP. */
 export function outcomeHttp(
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined },
+  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
 ): OutcomeHttp {
   if (outcome.kind === 'unavailable') {
     return {
@@ -70,7 +72,7 @@ export function outcomeHttp(
 export function writeOutcome(
   res: ServerResponse,
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined },
+  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
 ): void {
   const http = outcomeHttp(outcome, options);
   res.writeHead(http.status, http.headers);
@@ -90,6 +92,10 @@ export function createAuthMiddleware(
   const realm = options.realm ?? 'mcp';
   const propagate = options.propagateContext ?? true;
   const logger = options.logger ?? createDefaultLogger();
+  const azureAd = (setup as { azureAd?: AzureAdConfig }).azureAd;
+  // the setup's canonical resource URL, unless the adapter was given one
+  const setupResource = (setup as { resourceUrl?: string }).resourceUrl;
+  if (!options.resourceUrl && setupResource) options = { ...options, resourceUrl: setupResource };
   const accessor =
     options.accessor ?? (setup as { accessor?: AuthContextAccessor }).accessor ?? defaultAuthContextAccessor;
   return (req, res, next) => {
@@ -103,7 +109,11 @@ export function createAuthMiddleware(
         } else if (outcome.kind === 'anonymous') {
           proceed(next, res, logger);
         } else {
-          writeOutcome(res, outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });
+          writeOutcome(res, outcome, {
+            realm,
+            resourceMetadataUrl: metadataUrlFor(resource),
+            scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
+          });
         }
       },
       (error: unknown) => {

@@ -1,6 +1,12 @@
-import { type IInboundAuthSetup, type McpAuthInfo, toAuthInfo } from '@mcp-auth-kit/auth-core';
+import {
+  type AzureAdConfig,
+  type IInboundAuthSetup,
+  type McpAuthInfo,
+  toAuthInfo,
+} from '@mcp-auth-kit/auth-core';
 import { serverSideFailure } from './challenge.js';
 import { outcomeHttp } from './createAuthMiddleware.js';
+import { scopesForResource } from './protectedResourceMetadata.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlForFetch } from './requestUrls.js';
 
 export interface FetchAuthOptions extends ResourceUrlOptions {
@@ -27,6 +33,9 @@ export type FetchAuthGate = (request: Request) => Promise<McpAuthInfo | Response
  */
 export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOptions = {}): FetchAuthGate {
   const realm = options.realm ?? 'mcp';
+  // the setup's canonical resource URL, unless the adapter was given one
+  const setupResource = (setup as { resourceUrl?: string }).resourceUrl;
+  if (!options.resourceUrl && setupResource) options = { ...options, resourceUrl: setupResource };
   return async (request) => {
     const resource = resourceUrlForFetch(request, options);
     const outcome = await setup
@@ -38,7 +47,12 @@ export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOpti
       .catch(serverSideFailure);
     if (outcome.kind === 'authenticated') return toAuthInfo(outcome.context, resource);
     if (outcome.kind === 'anonymous') return undefined;
-    const http = outcomeHttp(outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource) });
+    const azureAd = (setup as { azureAd?: AzureAdConfig }).azureAd;
+    const http = outcomeHttp(outcome, {
+      realm,
+      resourceMetadataUrl: metadataUrlFor(resource),
+      scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
+    });
     return new Response(http.body, { status: http.status, headers: http.headers });
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AzureAdConfig } from '@mcp-auth-kit/auth-core';
+import { type AzureAdConfig, ConfigError } from '@mcp-auth-kit/auth-core';
 import {
   metadataUrlFor,
   type ResourceUrlOptions,
@@ -18,7 +18,7 @@ export interface ProtectedResourceMetadata {
 
 export interface ProtectedResourceMetadataOptions extends ResourceUrlOptions {
   readonly azureAd: AzureAdConfig;
-  /** Scopes a client should ask for; default `api://{clientId}/{scope}` for each required scope, else `api://{clientId}/.default`. */
+  /** Scopes a client should ask for; default `{resource}/{scope}` for each required scope, else `{resource}/.default`. */
   readonly scopesSupported?: readonly string[];
   readonly resourceName?: string;
 }
@@ -29,9 +29,15 @@ const METADATA_HEADERS = {
   'access-control-allow-origin': '*',
 };
 
-function defaultScopes(azureAd: AzureAdConfig): string[] {
-  const prefix = azureAd.clientId ? `api://${azureAd.clientId}` : azureAd.audience;
-  if (!prefix) return [];
+/**
+ * The scopes a client should ask for, derived from the resource URL itself: `{resource}/{scope}`
+ * for each required scope, else `{resource}/.default`. Entra ID refuses a sign-in whose `resource`
+ * is not the Application ID URI prefixing its scopes (AADSTS9010010); MCP clients send the
+ * metadata's `resource`, so deriving both from one URL keeps them coherent by construction (the
+ * app registration's Application ID URI must be that URL).
+ */
+export function scopesForResource(resource: URL, azureAd: AzureAdConfig): string[] {
+  const prefix = resource.href.replace(/\/$/, '');
   if (azureAd.requiredScopes.length === 0) return [`${prefix}/.default`];
   return azureAd.requiredScopes.map((s) => (s.includes('://') ? s : `${prefix}/${s}`));
 }
@@ -45,7 +51,7 @@ export function protectedResourceMetadata(
   return {
     resource: resource.href,
     authorization_servers: [`${options.azureAd.instance}${tenant}/v2.0`],
-    scopes_supported: [...(options.scopesSupported ?? defaultScopes(options.azureAd))],
+    scopes_supported: [...(options.scopesSupported ?? scopesForResource(resource, options.azureAd))],
     bearer_methods_supported: ['header'],
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
   };
@@ -58,6 +64,7 @@ export function protectedResourceMetadata(
 export function createProtectedResourceMetadataHandler(
   options: ProtectedResourceMetadataOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  checkCoherence(options);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (!path.startsWith('/.well-known/oauth-protected-resource')) return false;
@@ -87,6 +94,7 @@ export function createProtectedResourceMetadataHandler(
 export function createProtectedResourceMetadataFetchHandler(
   options: ProtectedResourceMetadataOptions,
 ): (request: Request) => Response | undefined {
+  checkCoherence(options);
   return (request) => {
     const path = new URL(request.url).pathname;
     if (!path.startsWith('/.well-known/oauth-protected-resource')) return undefined;
@@ -99,4 +107,21 @@ export function createProtectedResourceMetadataFetchHandler(
     const body = JSON.stringify(protectedResourceMetadata(resource, options));
     return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: METADATA_HEADERS });
   };
+}
+
+/**
+ * Refuses, at construction, metadata that cannot be coherent: configured scopes that do not start
+ * with the configured resource URL would send MCP clients into Entra's AADSTS9010010.
+ */
+function checkCoherence(options: ProtectedResourceMetadataOptions): void {
+  if (!options.resourceUrl || !options.scopesSupported) return;
+  const prefix = `${new URL(options.resourceUrl).href.replace(/\/$/, '')}/`;
+  const stray = options.scopesSupported.filter((s) => !s.startsWith(prefix));
+  if (stray.length === 0) return;
+  throw new ConfigError('config_invalid', [
+    {
+      path: 'scopesSupported',
+      message: `${stray.join(', ')} ${stray.length === 1 ? 'does' : 'do'} not start with the resource URL ${prefix}: MCP clients send the resource with these scopes and Entra ID refuses the pair (AADSTS9010010). Set the app registration's Application ID URI to ${prefix.slice(0, -1)} and expose the scopes under it, or drop scopesSupported to derive them from the resource.`,
+    },
+  ]);
 }

@@ -46,7 +46,7 @@ describe('createAuthMiddleware as express middleware', () => {
       const anonymous = await fetch(`${url}/mcp`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe(
-        `Bearer realm="mcp", resource_metadata="${url}/.well-known/oauth-protected-resource/mcp"`,
+        `Bearer realm="mcp", resource_metadata="${url}/.well-known/oauth-protected-resource/mcp", scope="${url}/mcp/.default"`,
       );
     } finally {
       close();
@@ -76,5 +76,47 @@ describe('createAuthMiddleware as express middleware', () => {
     } finally {
       close();
     }
+  });
+});
+
+describe('discovery coherent by construction', () => {
+  it('derives scopes from the resource URL, accepts it as audience, and refuses scopes Entra would refuse with it', async () => {
+    const azureAd = azureAdFor(emulator, { requiredScopes: ['mcp.tools'] });
+    const resourceUrl = 'https://mcp.contoso.com/mcp';
+    const metadata = createProtectedResourceMetadataHandler({ azureAd, resourceUrl });
+    const app = express();
+    app.use((req, res, next) => (metadata(req, res) ? undefined : next()));
+    app.use('/mcp', createAuthMiddleware(new JwtBearerInboundSetup(azureAd, { resourceUrl })));
+    app.get('/mcp', (_req, res) => {
+      res.json({ ok: true });
+    });
+    const { url, close } = await serve(app);
+    try {
+      const doc = (await (await fetch(`${url}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+        resource: string;
+        scopes_supported: string[];
+      };
+      expect(doc).toMatchObject({ resource: resourceUrl, scopes_supported: [`${resourceUrl}/mcp.tools`] });
+      const challenge = (await fetch(`${url}/mcp`)).headers.get('www-authenticate');
+      expect(challenge).toContain(`scope="${resourceUrl}/mcp.tools"`);
+      // a v1 token carries the Application ID URI as its audience
+      const user = emulator.addUser({ userPrincipalName: 'v1@contoso.com' });
+      const v1 = await emulator.mintUserToken({
+        user,
+        audience: resourceUrl,
+        scopes: ['mcp.tools'],
+        version: '1.0',
+      });
+      expect((await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${v1}` } })).status).toBe(200);
+    } finally {
+      close();
+    }
+    expect(() =>
+      createProtectedResourceMetadataHandler({
+        azureAd,
+        resourceUrl,
+        scopesSupported: [`api://${APP_ID}/mcp.tools`],
+      }),
+    ).toThrow(/AADSTS9010010/);
   });
 });

@@ -95,12 +95,12 @@ describe('valid tokens', () => {
 });
 
 describe('the 401 challenge', () => {
-  it('answers a missing token with exactly one WWW-Authenticate, realm and resource_metadata, and no error code', async () => {
+  it('answers a missing token with exactly one WWW-Authenticate: realm, resource_metadata, the scope to ask for, no error code', async () => {
     const res = await rawGet([]);
     expect(res.status).toBe(401);
     expect(res.challenges).toHaveLength(1);
     expect(res.challenges[0]).toBe(
-      `Bearer realm="mcp", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer realm="mcp", resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp", scope="${server.url}/mcp/.default"`,
     );
   });
 
@@ -111,7 +111,8 @@ describe('the 401 challenge', () => {
     expect(metadata).toEqual({
       resource: `${server.url}/mcp`,
       authorization_servers: [`${emulator.instance}${emulator.tenantId}/v2.0`],
-      scopes_supported: [`api://${APP_ID}/.default`],
+      // derived from the resource itself, so a client's resource and scope always agree (AADSTS9010010)
+      scopes_supported: [`${server.url}/mcp/.default`],
       bearer_methods_supported: ['header'],
     });
     expect((await fetch(`${server.url}/.well-known/oauth-protected-resource`)).status).toBe(200);
