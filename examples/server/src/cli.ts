@@ -128,7 +128,9 @@ async function dev(argv: string[]): Promise<void> {
   const env = await startDevEnvironment({ ca, port, host: values.host ?? '127.0.0.1' });
   onSignals(() => env.stop());
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile })}\n`,
+    );
     return;
   }
   const init = `'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'`;
@@ -151,6 +153,11 @@ async function dev(argv: string[]): Promise<void> {
       `      -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"postgres_database_query","arguments":{"server":"local","database":"demo","query":"SELECT * FROM alice_notes"}}}'`,
       '      (alice reads her table; with $BOB the database refuses)',
       `    npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL ${env.mcpUrl}, header Authorization: Bearer <token>)`,
+      '',
+      '  Sign in instead of pasting a token (OAuth authorization code + PKCE against the emulated Entra ID):',
+      `    authority ${env.authority}   client id ${env.clientId} (public client, loopback redirects)`,
+      `    trust the emulator's CA first: NODE_EXTRA_CA_CERTS=${env.caFile} (Node clients such as MCP Inspector; VS Code: add it to the OS store)`,
+      `    MCP Inspector: Streamable HTTP, URL ${env.mcpUrl}, OAuth client id ${env.clientId}; pick alice on the sign-in page`,
       '',
       '  Press Ctrl+C to stop.',
       '',

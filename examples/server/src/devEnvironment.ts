@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type CertificateAuthority, EntraEmulator, startTokenGatedPostgres } from '@mcp-auth-kit/testing';
 import { parseExampleConfig } from './exampleConfig.js';
 import { type RunningExampleServer, startExampleServer } from './startExampleServer.js';
@@ -6,6 +6,12 @@ import { type RunningExampleServer, startExampleServer } from './startExampleSer
 export interface DevEnvironment {
   readonly mcpUrl: string;
   readonly tokens: { readonly alice: string; readonly bob: string };
+  /** The emulated tenant's authority URL (sign in there). */
+  readonly authority: string;
+  /** A public client registered for loopback redirects (MCP Inspector, VS Code, SDK clients). */
+  readonly clientId: string;
+  /** The PEM file of the emulator's CA: clients must trust it (NODE_EXTRA_CA_CERTS). */
+  readonly caFile: string;
   readonly server: RunningExampleServer;
   readonly emulator: EntraEmulator;
   stop(): Promise<void>;
@@ -73,7 +79,8 @@ export async function startDevEnvironment(options: {
   const cleanups: Array<() => Promise<void>> = [() => emulator.stop()];
   try {
     const secret = randomBytes(24).toString('base64url');
-    const api = emulator.registerApp({ displayName: 'mcp-auth-kit example', secret });
+    // registered once the server's URL is known: its Application ID URI is that URL
+    const apiClientId = randomUUID();
     const alice = emulator.addUser({ userPrincipalName: 'alice@contoso.com', name: 'Alice' });
     const bob = emulator.addUser({ userPrincipalName: 'bob@contoso.com', name: 'Bob' });
 
@@ -90,8 +97,9 @@ export async function startDevEnvironment(options: {
         azureAd: {
           instance: emulator.instance,
           tenantId: emulator.tenantId,
-          clientId: api.clientId,
-          audience: api.clientId,
+          clientId: apiClientId,
+          audience: apiClientId,
+          requiredScopes: ['mcp.tools'],
         },
       },
       outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
@@ -103,16 +111,41 @@ export async function startDevEnvironment(options: {
       host: options.host ?? '127.0.0.1',
     });
     cleanups.unshift(() => server.close());
+    // Sign-in ready: the API's Application ID URI is the MCP URL (what MCP clients send as
+    // `resource`; the metadata's scopes derive from it), and a public client is registered for the
+    // loopback redirects MCP Inspector, VS Code and the SDK clients use.
+    const localhostUrl = server.mcpUrl.replace('://127.0.0.1:', '://localhost:');
+    emulator.registerApp({
+      clientId: apiClientId,
+      displayName: 'mcp-auth-kit example',
+      secret,
+      identifierUris: [server.mcpUrl, localhostUrl],
+      exposedScopes: ['mcp.tools'],
+    });
+    const publicClient = emulator.registerApp({
+      displayName: 'MCP clients (dev mode)',
+      publicClient: true,
+      redirectUris: [
+        'http://localhost/callback',
+        'http://localhost/oauth/callback',
+        'http://localhost/oauth/callback/debug',
+        'http://127.0.0.1/',
+        'http://127.0.0.1/callback',
+      ],
+    });
     const mint = (user: typeof alice) =>
       emulator.mintUserToken({
         user,
-        audience: api.clientId,
+        audience: apiClientId,
         scopes: ['mcp.tools'],
         lifetimeSeconds: 8 * 3600,
       });
     return {
       mcpUrl: server.mcpUrl,
       tokens: { alice: await mint(alice), bob: await mint(bob) },
+      authority: emulator.authority(),
+      clientId: publicClient.clientId,
+      caFile: options.ca.certificatePath ?? '',
       server,
       emulator,
       async stop() {

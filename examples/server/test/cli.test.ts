@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -93,10 +94,79 @@ describe('mcp-auth-example start', () => {
 describe('mcp-auth-example dev', () => {
   it('prints the MCP URL and tokens for alice and bob as one JSON line, serves them, and stops cleanly', async () => {
     const { child } = run(['dev', '--json', '--port', '0']);
-    const { mcpUrl, tokens } = JSON.parse(await firstLine(child)) as {
+    const { mcpUrl, tokens, authority, clientId, caFile } = JSON.parse(await firstLine(child)) as {
       mcpUrl: string;
       tokens: { alice: string; bob: string };
+      authority: string;
+      clientId: string;
+      caFile: string;
     };
+    expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
+    // sign in as a client would, from nothing: 401 → metadata → discovery → authorize → token
+    const challenge = (await fetch(mcpUrl, { method: 'POST' })).headers.get('www-authenticate') ?? '';
+    const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
+    const metadata = (await (await fetch(metadataUrl)).json()) as {
+      resource: string;
+      scopes_supported: string[];
+      authorization_servers: string[];
+    };
+    expect(metadata.resource).toBe(mcpUrl);
+    expect(metadata.scopes_supported).toEqual([`${mcpUrl}/mcp.tools`]);
+    expect(challenge).toContain(`scope="${mcpUrl}/mcp.tools"`);
+    expect(metadata.authorization_servers).toEqual([`${authority}/v2.0`]);
+    const oidc = (await (await fetch(`${authority}/v2.0/.well-known/openid-configuration`)).json()) as {
+      authorization_endpoint: string;
+      token_endpoint: string;
+      code_challenge_methods_supported: string[];
+    };
+    expect(oidc.code_challenge_methods_supported).toEqual(['S256']);
+    const verifier = randomBytes(32).toString('base64url');
+    const redirectUri = 'http://localhost:61234/oauth/callback';
+    const authorize = new URL(oidc.authorization_endpoint);
+    for (const [k, v] of Object.entries({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: `${metadata.scopes_supported.join(' ')} offline_access`,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: 's1',
+      resource: metadata.resource,
+      login_hint: 'alice@contoso.com',
+    }))
+      authorize.searchParams.set(k, v);
+    const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    expect(back.searchParams.get('state')).toBe('s1');
+    const tokenResponse = (await (
+      await fetch(oidc.token_endpoint, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code: back.searchParams.get('code')!,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+          scope: metadata.scopes_supported.join(' '),
+          resource: metadata.resource,
+        }),
+      })
+    ).json()) as { access_token: string };
+    const signedIn = new Client({ name: 'cli-test', version: '0' });
+    await signedIn.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${tokenResponse.access_token}` } },
+      }),
+    );
+    const mine = (await signedIn.callTool({
+      name: 'postgres_database_query',
+      arguments: {
+        server: 'local',
+        database: 'demo',
+        query: 'SELECT current_user AS u, count(*) AS n FROM alice_notes',
+      },
+    })) as unknown as { structuredContent: { rows: unknown[] } };
+    expect(mine.structuredContent.rows).toEqual([['alice@contoso.com', '1']]);
+    await signedIn.close();
     const client = new Client({ name: 'cli-test', version: '0' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(mcpUrl), {
