@@ -1,0 +1,139 @@
+// A real MCP client signs in by itself: the SDK v2 client's own OAuth flow (its authProvider) from
+// no token to a tool result as alice, against the emulated Entra ID, through On-Behalf-Of and
+// PostgreSQL. The client discovers everything from the 401: metadata, authorization server, scope.
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  type OAuthClientProvider,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorld, type World } from './world.js';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+}, 120_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
+
+/** A provider as an MCP client application keeps it: a pre-registered public client, loopback redirect. */
+class LoopbackProvider implements OAuthClientProvider {
+  authorizationUrl: URL | undefined;
+  #tokens: Tokens;
+  #verifier = '';
+  /**
+   * Entra ID requires `scope` on every token request (AADSTS900144; on refresh AADSTS90009), and
+   * the SDK client sends none there: the SDK's `addClientAuthentication` hook adds it (and, for a
+   * public client, the client id the hook now owns).
+   */
+  addClientAuthentication?: (headers: Headers, params: URLSearchParams) => void;
+  constructor(
+    readonly clientId: string,
+    scope?: string,
+  ) {
+    if (scope) {
+      this.addClientAuthentication = (_headers, params) => {
+        params.set('client_id', this.clientId);
+        if (!params.has('scope')) params.set('scope', scope);
+      };
+    }
+  }
+  get redirectUrl() {
+    return 'http://localhost:49999/callback';
+  }
+  get clientMetadata() {
+    return {
+      client_name: 'kit e2e',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  clientInformation() {
+    return { client_id: this.clientId };
+  }
+  tokens() {
+    return this.#tokens;
+  }
+  saveTokens(tokens: Tokens) {
+    this.#tokens = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.#verifier = verifier;
+  }
+  codeVerifier() {
+    return this.#verifier;
+  }
+}
+
+describe('the SDK v2 client signs in by itself', () => {
+  it('from a 401 to a query as alice: discovery, authorize with PKCE and resource, code exchange with the scope hook', async () => {
+    const apiClientId = randomUUID();
+    const secret = 'sign-in-secret';
+    const server = await world.server({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: world.emulator.instance,
+          tenantId: world.emulator.tenantId,
+          clientId: apiClientId,
+          requiredScopes: ['mcp.tools'],
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+    });
+    // the app registration as the README describes it: Application ID URI = the MCP URL
+    world.emulator.registerApp({
+      clientId: apiClientId,
+      secret,
+      identifierUris: [server.mcpUrl],
+      exposedScopes: ['mcp.tools'],
+    });
+    const mcpClient = world.emulator.registerApp({
+      publicClient: true,
+      redirectUris: ['http://localhost/callback'],
+    });
+    const scope = `${server.mcpUrl}/mcp.tools`;
+    const signIn = async (provider: LoopbackProvider) => {
+      const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+      await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+      const url = provider.authorizationUrl!;
+      url.searchParams.set('login_hint', 'alice@contoso.com'); // the user picks alice
+      const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+      return { transport, callback };
+    };
+    // as the SDK sends it, the code exchange has no scope: Entra refuses it, and so does the emulator
+    const bare = await signIn(new LoopbackProvider(mcpClient.clientId));
+    await expect(bare.transport.finishAuth(bare.callback.searchParams)).rejects.toThrow(/AADSTS900144/);
+
+    const provider = new LoopbackProvider(mcpClient.clientId, scope);
+    const { transport, callback } = await signIn(provider);
+    expect(provider.authorizationUrl?.searchParams.get('resource')).toBe(server.mcpUrl);
+    expect(provider.authorizationUrl?.searchParams.get('scope')).toContain(scope);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    await transport.finishAuth(callback.searchParams);
+
+    const client = new Client({ name: 'e2e', version: '0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+    );
+    const result = (await client.callTool({
+      name: 'postgres_database_query',
+      arguments: {
+        server: 'local',
+        database: 'demo',
+        query: 'SELECT current_user AS u, note FROM alice_notes',
+      },
+    })) as { structuredContent?: { rows: unknown[] } };
+    expect(result.structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+    await client.close();
+  });
+});
