@@ -7,6 +7,8 @@ import {
   type OAuthClientProvider,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from './world.js';
 
@@ -134,6 +136,56 @@ describe('the SDK v2 client signs in by itself', () => {
       },
     })) as { structuredContent?: { rows: unknown[] } };
     expect(result.structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+    await client.close();
+  });
+});
+
+describe('the SDK v1 client signs in by itself', () => {
+  it('the same flow with @modelcontextprotocol/sdk 1.32 (2025-11-25), with the same scope hook', async () => {
+    const apiClientId = randomUUID();
+    const secret = 'sign-in-secret-v1';
+    const server = await world.server(
+      {
+        inboundAuthentication: {
+          type: 'JwtBearerScheme',
+          azureAd: {
+            instance: world.emulator.instance,
+            tenantId: world.emulator.tenantId,
+            clientId: apiClientId,
+            requiredScopes: ['mcp.tools'],
+          },
+        },
+        outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+      },
+      { sdk: 'v1' },
+    );
+    world.emulator.registerApp({
+      clientId: apiClientId,
+      secret,
+      identifierUris: [server.mcpUrl],
+      exposedScopes: ['mcp.tools'],
+    });
+    const mcpClient = world.emulator.registerApp({
+      publicClient: true,
+      redirectUris: ['http://localhost/callback'],
+    });
+    const scope = `${server.mcpUrl}/mcp.tools`;
+    // the same provider object fits v1's OAuthClientProvider
+    const provider = new LoopbackProvider(mcpClient.clientId, scope);
+    const transport = new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never });
+    await expect(new ClientV1({ name: 'e2e-v1', version: '0' }).connect(transport)).rejects.toThrow();
+    const url = provider.authorizationUrl!;
+    expect(url.searchParams.get('resource')).toBe(server.mcpUrl);
+    url.searchParams.set('login_hint', 'alice@contoso.com');
+    const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    await transport.finishAuth(callback.searchParams.get('code')!);
+    const client = new ClientV1({ name: 'e2e-v1', version: '0' });
+    await client.connect(new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never }));
+    const result = (await client.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+    })) as { structuredContent?: { rows: unknown[] } };
+    expect(result.structuredContent?.rows).toEqual([['alice@contoso.com']]);
     await client.close();
   });
 });
