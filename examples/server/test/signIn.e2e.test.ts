@@ -138,6 +138,63 @@ describe('the SDK v2 client signs in by itself', () => {
     expect(result.structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
     await client.close();
   });
+
+  it('refreshes after the access token expires, with a new refresh token, without signing in again', async () => {
+    const apiClientId = randomUUID();
+    const secret = 'refresh-secret';
+    const server = await world.server({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: world.emulator.instance,
+          tenantId: world.emulator.tenantId,
+          clientId: apiClientId,
+          requiredScopes: ['mcp.tools'],
+          clockSkewSeconds: 0,
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+    });
+    world.emulator.registerApp({
+      clientId: apiClientId,
+      secret,
+      identifierUris: [server.mcpUrl],
+      exposedScopes: ['mcp.tools'],
+    });
+    const mcpClient = world.emulator.registerApp({
+      publicClient: true,
+      redirectUris: ['http://localhost/callback'],
+    });
+    const provider = new LoopbackProvider(mcpClient.clientId, `${server.mcpUrl}/mcp.tools offline_access`);
+    const lifetime = world.emulator.tokenLifetimeSeconds;
+    world.emulator.tokenLifetimeSeconds = 2;
+    try {
+      const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+      await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+      const url = provider.authorizationUrl!;
+      url.searchParams.set('login_hint', 'alice@contoso.com');
+      const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+      await transport.finishAuth(callback.searchParams);
+      const first = provider.tokens();
+      expect(first?.refresh_token).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 2500));
+      const refreshesBefore = world.emulator.countRequests({ grant: 'refresh_token' });
+      const client = new Client({ name: 'e2e', version: '0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+      );
+      const result = (await client.callTool({
+        name: 'postgres_database_query',
+        arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+      })) as { structuredContent?: { rows: unknown[] } };
+      expect(result.structuredContent?.rows).toEqual([['alice@contoso.com']]);
+      expect(world.emulator.countRequests({ grant: 'refresh_token' })).toBeGreaterThan(refreshesBefore);
+      expect(provider.tokens()?.refresh_token).not.toBe(first?.refresh_token);
+      await client.close();
+    } finally {
+      world.emulator.tokenLifetimeSeconds = lifetime;
+    }
+  });
 });
 
 describe('the SDK v1 client signs in by itself', () => {
