@@ -197,6 +197,80 @@ describe('the SDK v2 client signs in by itself', () => {
   });
 });
 
+describe('step-up after 403 insufficient_scope (the SDK v2 client)', () => {
+  it('a tool needing a further scope: the client asks for it under the resource, signs in again, and the call goes through', async () => {
+    const apiClientId = randomUUID();
+    const secret = 'step-up-secret';
+    const server = await world.server({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: world.emulator.instance,
+          tenantId: world.emulator.tenantId,
+          clientId: apiClientId,
+          requiredScopes: ['mcp.tools'],
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+      mcpServer: { toolPolicy: { postgres_database_query: { scopes: ['mcp.query'] } } },
+    });
+    world.emulator.registerApp({
+      clientId: apiClientId,
+      secret,
+      identifierUris: [server.mcpUrl],
+      exposedScopes: ['mcp.tools', 'mcp.query'],
+    });
+    const mcpClient = world.emulator.registerApp({
+      publicClient: true,
+      redirectUris: ['http://localhost/callback'],
+    });
+    // the scope hook sends what the latest authorization asked for (the SDK sends no scope there)
+    const provider = new LoopbackProvider(mcpClient.clientId);
+    provider.addClientAuthentication = (_headers, params) => {
+      params.set('client_id', mcpClient.clientId);
+      const asked = provider.authorizationUrl?.searchParams.get('scope');
+      if (!params.has('scope') && asked) params.set('scope', asked);
+    };
+    const follow = async () => {
+      const url = provider.authorizationUrl!;
+      url.searchParams.set('login_hint', 'alice@contoso.com');
+      return new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams;
+    };
+    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+    await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+    expect(provider.authorizationUrl?.searchParams.get('scope')).not.toContain('mcp.query');
+    await transport.finishAuth(await follow());
+
+    const call = (client: Client) =>
+      client.callTool({
+        name: 'postgres_database_query',
+        arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+      }) as Promise<{ structuredContent?: { rows: unknown[] } }>;
+    const first = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+    const client = new Client({ name: 'e2e', version: '0' });
+    await client.connect(first);
+    const before = provider.authorizationUrl!.href;
+    // 403 insufficient_scope: the SDK re-authorizes with the union of the scopes and stops at the redirect
+    await expect(call(client)).rejects.toThrow();
+    const stepUp = provider.authorizationUrl!;
+    expect(stepUp.href).not.toBe(before);
+    const asked = (stepUp.searchParams.get('scope') ?? '').split(' ');
+    expect(asked).toContain(`${server.mcpUrl}/mcp.query`);
+    expect(asked).toContain(`${server.mcpUrl}/mcp.tools`);
+    expect(stepUp.searchParams.get('resource')).toBe(server.mcpUrl);
+    await first.finishAuth(await follow());
+    expect(provider.tokens()?.scope?.split(' ')).toContain(`${server.mcpUrl}/mcp.query`);
+
+    const again = new Client({ name: 'e2e', version: '0' });
+    await again.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+    );
+    expect((await call(again)).structuredContent?.rows).toEqual([['alice@contoso.com']]);
+    await again.close();
+    await client.close().catch(() => {});
+  });
+});
+
 describe('the SDK v1 client signs in by itself', () => {
   it('the same flow with @modelcontextprotocol/sdk 1.32 (2025-11-25), with the same scope hook', async () => {
     const apiClientId = randomUUID();

@@ -198,9 +198,12 @@ export class JwtBearerValidator {
       requiredRoles.some((r) => context.roles.includes(r)) ||
       requiredScopes.some((s) => context.scopes.includes(s));
     if (!ok) {
-      throw new InboundAuthError('insufficient_scope', 'the token lacks a required role or scope', {
-        scope: [...requiredScopes, ...requiredRoles].join(' '),
-      });
+      // the 403's scope names what a client can request (scopes); app roles are assigned, not requested
+      throw new InboundAuthError(
+        'insufficient_scope',
+        'the token lacks a required role or scope',
+        requiredScopes.length > 0 ? { scope: requiredScopes.join(' ') } : {},
+      );
     }
   }
 }

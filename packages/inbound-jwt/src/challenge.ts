@@ -52,14 +52,41 @@ function quote(value: string): string {
  */
 export function buildWwwAuthenticate(
   outcome: Extract<InboundOutcome, { kind: 'challenge' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
+  options: ChallengeOptions,
 ): string {
   const params = [`realm=${quote(options.realm)}`];
   if (options.resourceMetadataUrl) params.push(`resource_metadata=${quote(options.resourceMetadataUrl)}`);
   if (outcome.error) params.push(`error=${quote(outcome.error)}`);
   if (outcome.errorDescription) params.push(`error_description=${quote(outcome.errorDescription)}`);
-  // a 401 says which scopes to ask for (MCP authorization: SHOULD); a 403 names the missing ones
-  const scope = outcome.scope ?? (outcome.status === 401 ? options.scope : undefined);
+  // a 401 says which scopes to ask for (MCP authorization: SHOULD); a 403 names the missing ones,
+  // as the client must request them from Entra ID: under the resource's Application ID URI
+  const scope =
+    (outcome.scope && qualifyScopes(outcome.scope, options.resource)) ??
+    (outcome.status === 401 ? options.scope : undefined);
   if (scope) params.push(`scope=${quote(scope)}`);
   return `Bearer ${params.join(', ')}`;
+}
+
+/** Where a challenge is answered: the realm, the metadata URL, the 401's scope, the resource. */
+export interface ChallengeOptions {
+  readonly realm: string;
+  readonly resourceMetadataUrl: string | undefined;
+  readonly scope?: string | undefined;
+  /** The protected resource URL; short scope names in a 403 are qualified with it. */
+  readonly resource?: URL | string | undefined;
+}
+
+/**
+ * Scope names as a client requests them from Entra ID: a short name (`mcp.admin`, as it appears in
+ * the token's `scp`) becomes `{resource}/mcp.admin`, since Entra reads a bare name as a Microsoft
+ * Graph scope and refuses it beside another resource's scopes (AADSTS28000). Full URIs stay.
+ */
+export function qualifyScopes(scope: string, resource: URL | string | undefined): string {
+  if (resource === undefined) return scope;
+  const prefix = String(resource).replace(/\/$/, '');
+  return scope
+    .split(' ')
+    .filter((s) => s !== '')
+    .map((s) => (s.includes('://') ? s : `${prefix}/${s}`))
+    .join(' ');
 }

@@ -10,7 +10,7 @@ import {
   safeErrorMessage,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
-import { buildWwwAuthenticate, serverSideFailure } from './challenge.js';
+import { buildWwwAuthenticate, type ChallengeOptions, serverSideFailure } from './challenge.js';
 import { scopesForResource } from './protectedResourceMetadata.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
 
@@ -46,7 +46,7 @@ export interface OutcomeHttp {
 /** The HTTP answer for a challenge or an outage; the one place outcomes become HTTP. */
 export function outcomeHttp(
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
+  options: ChallengeOptions,
 ): OutcomeHttp {
   if (outcome.kind === 'unavailable') {
     return {
@@ -72,7 +72,7 @@ export function outcomeHttp(
 export function writeOutcome(
   res: ServerResponse,
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
-  options: { realm: string; resourceMetadataUrl: string | undefined; scope?: string | undefined },
+  options: ChallengeOptions,
 ): void {
   const http = outcomeHttp(outcome, options);
   res.writeHead(http.status, http.headers);
@@ -112,6 +112,7 @@ export function createAuthMiddleware(
           writeOutcome(res, outcome, {
             realm,
             resourceMetadataUrl: metadataUrlFor(resource),
+            resource,
             scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
           });
         }

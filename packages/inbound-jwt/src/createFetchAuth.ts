@@ -51,6 +51,7 @@ export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOpti
     const http = outcomeHttp(outcome, {
       realm,
       resourceMetadataUrl: metadataUrlFor(resource),
+      resource,
       scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
     });
     return new Response(http.body, { status: http.status, headers: http.headers });

@@ -45,9 +45,8 @@ export function checkToolPolicy(
   return new InboundAuthError(
     'insufficient_scope',
     `the tool ${toolName} needs one of: ${[...scopes, ...roles].join(', ')}`,
-    {
-      scope: [...scopes, ...roles].join(' '),
-    },
+    // only scopes can be requested (app roles are assigned): the 403's scope names those alone
+    scopes.length > 0 ? { scope: scopes.join(' ') } : {},
   );
 }
 
@@ -184,9 +183,11 @@ export function createToolPolicyMiddleware(
     if (decision.kind !== 'refuse') return false;
     const outcome = outcomeFor(decision.error);
     if (outcome.kind !== 'challenge') return false;
+    const resource = resourceUrlFor(req, options);
     writeOutcome(res, outcome, {
       realm: options.realm ?? 'mcp',
-      resourceMetadataUrl: metadataUrlFor(resourceUrlFor(req, options)),
+      resourceMetadataUrl: metadataUrlFor(resource),
+      resource,
     });
     return true;
   };
@@ -249,9 +250,11 @@ export function createToolPolicyFetchCheck(
     if (decision.kind !== 'refuse') return undefined;
     const outcome = outcomeFor(decision.error);
     if (outcome.kind !== 'challenge') return undefined;
+    const resource = resourceUrlForFetch(request, options);
     const http = outcomeHttp(outcome, {
       realm: options.realm ?? 'mcp',
-      resourceMetadataUrl: metadataUrlFor(resourceUrlForFetch(request, options)),
+      resourceMetadataUrl: metadataUrlFor(resource),
+      resource,
     });
     return new Response(http.body, { status: http.status, headers: http.headers });
   };

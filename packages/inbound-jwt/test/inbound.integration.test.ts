@@ -313,9 +313,11 @@ describe('403 insufficient_scope', () => {
         headers: { authorization: `Bearer ${await v2()}` },
       });
       expect(without.status).toBe(403);
+      // app roles are assigned, not requested: the 403 names no scope for a client to ask for
       expect(without.headers.get('www-authenticate')).toContain(
-        'error="insufficient_scope", error_description="the token lacks a required role or scope", scope="Mcp.Admin Mcp.User"',
+        'error="insufficient_scope", error_description="the token lacks a required role or scope"',
       );
+      expect(without.headers.get('www-authenticate')).not.toContain('scope=');
       const withRole = await emulator.mintUserToken({ user: alice, audience: APP_ID, roles: ['Mcp.User'] });
       expect(
         (await fetch(`${strict.url}/mcp`, { headers: { authorization: `Bearer ${withRole}` } })).status,
@@ -338,7 +340,8 @@ describe('403 insufficient_scope', () => {
       headers: { authorization: `Bearer ${await v2()}`, 'content-type': 'application/json' },
     });
     expect(denied.status).toBe(403);
-    expect(denied.headers.get('www-authenticate')).toContain('scope="Postgres.Query"');
+    // named as the client requests it: under the resource URL
+    expect(denied.headers.get('www-authenticate')).toContain(`scope="${server.url}/mcp/Postgres.Query"`);
     const token = await emulator.mintUserToken({
       user: alice,
       audience: APP_ID,

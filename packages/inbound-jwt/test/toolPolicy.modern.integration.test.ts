@@ -137,7 +137,8 @@ describe('2026-07-28 requests', () => {
     });
     expect(answer.status).toBe(403);
     expect(answer.challenge).toContain('error="insufficient_scope"');
-    expect(answer.challenge).toContain('scope="mcp.admin"');
+    // as the client must request it from Entra ID: under the resource URL (the Application ID URI)
+    expect(answer.challenge).toMatch(/scope="http:\/\/[^"]+\/mcp\/mcp\.admin"/);
   });
 
   it('accepts Mcp-Name in its Base64 form', async () => {
@@ -212,7 +213,7 @@ describe('2025 requests keep body inspection', () => {
     for (const extra of claims) {
       const r = await post(legacy, { authorization: auth, 'mcp-protocol-version': '2025-06-18', ...extra });
       expect(r.status).toBe(403);
-      expect(r.headers.get('www-authenticate')).toContain('scope="mcp.admin"');
+      expect(r.headers.get('www-authenticate')).toMatch(/scope="http:\/\/[^"]+\/mcp\.admin"/);
     }
     // a legacy body under a modern version header is refused by the SDK, never run
     const before = toolsRun.length;
