@@ -76,11 +76,22 @@ class LoopbackProvider implements OAuthClientProvider {
   }
 }
 
-describe('the SDK v2 client signs in by itself', () => {
-  it('from a 401 to a query as alice: discovery, authorize with PKCE and resource, code exchange with the scope hook', async () => {
-    const apiClientId = randomUUID();
-    const secret = 'sign-in-secret';
-    const server = await world.server({
+/**
+ * A server as the README sets one up for sign-in: the API's Application ID URI is the MCP URL and
+ * it exposes `mcp.tools` (plus `scopes`); a public client application with a loopback redirect.
+ */
+async function signInSetup(
+  options: {
+    clockSkewSeconds?: number;
+    scopes?: string[];
+    toolPolicy?: Record<string, { scopes: string[] }>;
+    sdk?: 'v1';
+  } = {},
+) {
+  const apiClientId = randomUUID();
+  const secret = `secret-${randomUUID()}`;
+  const server = await world.server(
+    {
       inboundAuthentication: {
         type: 'JwtBearerScheme',
         azureAd: {
@@ -88,21 +99,30 @@ describe('the SDK v2 client signs in by itself', () => {
           tenantId: world.emulator.tenantId,
           clientId: apiClientId,
           requiredScopes: ['mcp.tools'],
+          ...(options.clockSkewSeconds !== undefined ? { clockSkewSeconds: options.clockSkewSeconds } : {}),
         },
       },
       outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-    });
-    // the app registration as the README describes it: Application ID URI = the MCP URL
-    world.emulator.registerApp({
-      clientId: apiClientId,
-      secret,
-      identifierUris: [server.mcpUrl],
-      exposedScopes: ['mcp.tools'],
-    });
-    const mcpClient = world.emulator.registerApp({
-      publicClient: true,
-      redirectUris: ['http://localhost/callback'],
-    });
+      ...(options.toolPolicy ? { mcpServer: { toolPolicy: options.toolPolicy } } : {}),
+    },
+    options.sdk ? { sdk: options.sdk } : {},
+  );
+  world.emulator.registerApp({
+    clientId: apiClientId,
+    secret,
+    identifierUris: [server.mcpUrl],
+    exposedScopes: ['mcp.tools', ...(options.scopes ?? [])],
+  });
+  const mcpClient = world.emulator.registerApp({
+    publicClient: true,
+    redirectUris: ['http://localhost/callback'],
+  });
+  return { server, mcpClient };
+}
+
+describe('the SDK v2 client signs in by itself', () => {
+  it('from a 401 to a query as alice: discovery, authorize with PKCE and resource, code exchange with the scope hook', async () => {
+    const { server, mcpClient } = await signInSetup();
     const scope = `${server.mcpUrl}/mcp.tools`;
     const signIn = async (provider: LoopbackProvider) => {
       const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
@@ -140,31 +160,7 @@ describe('the SDK v2 client signs in by itself', () => {
   });
 
   it('refreshes after the access token expires, with a new refresh token, without signing in again', async () => {
-    const apiClientId = randomUUID();
-    const secret = 'refresh-secret';
-    const server = await world.server({
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: {
-          instance: world.emulator.instance,
-          tenantId: world.emulator.tenantId,
-          clientId: apiClientId,
-          requiredScopes: ['mcp.tools'],
-          clockSkewSeconds: 0,
-        },
-      },
-      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-    });
-    world.emulator.registerApp({
-      clientId: apiClientId,
-      secret,
-      identifierUris: [server.mcpUrl],
-      exposedScopes: ['mcp.tools'],
-    });
-    const mcpClient = world.emulator.registerApp({
-      publicClient: true,
-      redirectUris: ['http://localhost/callback'],
-    });
+    const { server, mcpClient } = await signInSetup({ clockSkewSeconds: 0 });
     const provider = new LoopbackProvider(mcpClient.clientId, `${server.mcpUrl}/mcp.tools offline_access`);
     const lifetime = world.emulator.tokenLifetimeSeconds;
     world.emulator.tokenLifetimeSeconds = 2;
@@ -199,30 +195,9 @@ describe('the SDK v2 client signs in by itself', () => {
 
 describe('step-up after 403 insufficient_scope (the SDK v2 client)', () => {
   it('a tool needing a further scope: the client asks for it under the resource, signs in again, and the call goes through', async () => {
-    const apiClientId = randomUUID();
-    const secret = 'step-up-secret';
-    const server = await world.server({
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: {
-          instance: world.emulator.instance,
-          tenantId: world.emulator.tenantId,
-          clientId: apiClientId,
-          requiredScopes: ['mcp.tools'],
-        },
-      },
-      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-      mcpServer: { toolPolicy: { postgres_database_query: { scopes: ['mcp.query'] } } },
-    });
-    world.emulator.registerApp({
-      clientId: apiClientId,
-      secret,
-      identifierUris: [server.mcpUrl],
-      exposedScopes: ['mcp.tools', 'mcp.query'],
-    });
-    const mcpClient = world.emulator.registerApp({
-      publicClient: true,
-      redirectUris: ['http://localhost/callback'],
+    const { server, mcpClient } = await signInSetup({
+      scopes: ['mcp.query'],
+      toolPolicy: { postgres_database_query: { scopes: ['mcp.query'] } },
     });
     // the scope hook sends what the latest authorization asked for (the SDK sends no scope there)
     const provider = new LoopbackProvider(mcpClient.clientId);
@@ -273,33 +248,7 @@ describe('step-up after 403 insufficient_scope (the SDK v2 client)', () => {
 
 describe('the SDK v1 client signs in by itself', () => {
   it('the same flow with @modelcontextprotocol/sdk 1.32 (2025-11-25), with the same scope hook', async () => {
-    const apiClientId = randomUUID();
-    const secret = 'sign-in-secret-v1';
-    const server = await world.server(
-      {
-        inboundAuthentication: {
-          type: 'JwtBearerScheme',
-          azureAd: {
-            instance: world.emulator.instance,
-            tenantId: world.emulator.tenantId,
-            clientId: apiClientId,
-            requiredScopes: ['mcp.tools'],
-          },
-        },
-        outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-      },
-      { sdk: 'v1' },
-    );
-    world.emulator.registerApp({
-      clientId: apiClientId,
-      secret,
-      identifierUris: [server.mcpUrl],
-      exposedScopes: ['mcp.tools'],
-    });
-    const mcpClient = world.emulator.registerApp({
-      publicClient: true,
-      redirectUris: ['http://localhost/callback'],
-    });
+    const { server, mcpClient } = await signInSetup({ sdk: 'v1' });
     const scope = `${server.mcpUrl}/mcp.tools`;
     // the same provider object fits v1's OAuthClientProvider
     const provider = new LoopbackProvider(mcpClient.clientId, scope);

@@ -6,6 +6,7 @@ import {
   serverArg,
   type ToolContext,
   type ToolDefinition,
+  timeoutMsArg,
   userArg,
 } from './toolContext.js';
 
@@ -27,15 +28,7 @@ export function databaseQuery(ctx: ToolContext, name: string): ToolDefinition {
       .max(limits.maxRows)
       .optional()
       .describe(`Most rows to return; default and at most ${limits.maxRows}`),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(limits.maxStatementTimeoutMs)
-      .optional()
-      .describe(
-        `Statement timeout for a query that needs longer; default ${limits.statementTimeoutMs}, at most ${limits.maxStatementTimeoutMs}`,
-      ),
+    timeoutMs: timeoutMsArg(limits, 'Statement timeout for a query that needs longer'),
     user: userArg,
   });
   return {

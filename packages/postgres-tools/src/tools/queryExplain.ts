@@ -6,6 +6,7 @@ import {
   serverArg,
   type ToolContext,
   type ToolDefinition,
+  timeoutMsArg,
   userArg,
 } from './toolContext.js';
 
@@ -31,15 +32,7 @@ export function queryExplain(ctx: ToolContext, name: string): ToolDefinition {
       .describe(
         'Run the statement and report actual times and rows (read-only, under the statement timeout)',
       ),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(limits.maxStatementTimeoutMs)
-      .optional()
-      .describe(
-        `Statement timeout; default ${limits.statementTimeoutMs}, at most ${limits.maxStatementTimeoutMs}`,
-      ),
+    timeoutMs: timeoutMsArg(limits, 'Statement timeout'),
     user: userArg,
   });
   return {

@@ -8,7 +8,7 @@ import {
   resolveCaller,
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ConnectionManager, Lease } from '../ConnectionManager.js';
 import { describePgError } from '../describePgError.js';
 import { PostgresToolError } from '../errors.js';
@@ -62,6 +62,17 @@ export const userArg = identifierArg('user')
     'Login role; by default the caller (their user principal name) or the configured managed identity role',
   );
 const DEADLINE_MARGIN_MS = 10_000;
+
+/** The per-call `timeoutMs` argument: at least 100 ms, at most the configured ceiling. */
+export function timeoutMsArg(limits: QueryLimits, what: string) {
+  return z
+    .number()
+    .int()
+    .min(100)
+    .max(limits.maxStatementTimeoutMs)
+    .optional()
+    .describe(`${what}; default ${limits.statementTimeoutMs}, at most ${limits.maxStatementTimeoutMs}`);
+}
 
 export const readOnlyAnnotations: McpToolAnnotations = {
   readOnlyHint: true,
