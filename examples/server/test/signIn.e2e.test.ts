@@ -2,6 +2,8 @@
 // no token to a tool result as alice, against the emulated Entra ID, through On-Behalf-Of and
 // PostgreSQL. The client discovers everything from the 401: metadata, authorization server, scope.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   Client,
   type OAuthClientProvider,
@@ -10,6 +12,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launchChromium, runBrowserTests } from './browser.js';
 import { startWorld, type World } from './world.js';
 
 let world: World;
@@ -36,6 +39,7 @@ class LoopbackProvider implements OAuthClientProvider {
   constructor(
     readonly clientId: string,
     scope?: string,
+    readonly redirectUrl = 'http://localhost:49999/callback',
   ) {
     if (scope) {
       this.addClientAuthentication = (_headers, params) => {
@@ -43,9 +47,6 @@ class LoopbackProvider implements OAuthClientProvider {
         if (!params.has('scope')) params.set('scope', scope);
       };
     }
-  }
-  get redirectUrl() {
-    return 'http://localhost:49999/callback';
   }
   get clientMetadata() {
     return {
@@ -115,7 +116,7 @@ async function signInSetup(
   });
   const mcpClient = world.emulator.registerApp({
     publicClient: true,
-    redirectUris: ['http://localhost/callback'],
+    redirectUris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
   });
   return { server, mcpClient };
 }
@@ -268,4 +269,87 @@ describe('the SDK v1 client signs in by itself', () => {
     expect(result.structuredContent?.rows).toEqual([['alice@contoso.com']]);
     await client.close();
   });
+});
+
+/** A loopback redirect URI as a native client serves one: resolves with the query it receives. */
+async function loopbackCallback() {
+  let received!: (query: URLSearchParams) => void;
+  const query = new Promise<URLSearchParams>((resolve) => {
+    received = resolve;
+  });
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/callback') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>Signed in</title><p>Signed in. You can close this window.</p>');
+    received(url.searchParams);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    redirectUrl: `http://127.0.0.1:${port}/callback`,
+    query,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const browserTest = runBrowserTests ? it : it.skip;
+describe(`a person signs in in a real browser (headless Chromium)${chromiumMissing ? `: skipped, ${chromiumMissing}` : ''}`, () => {
+  browserTest(
+    'the SDK v2 client opens the sign-in page, the person picks alice, the client receives its code and queries as alice',
+    async () => {
+      const { server, mcpClient } = await signInSetup();
+      const callback = await loopbackCallback();
+      const browser = await launchChromium([world.emulator.httpsUrl]);
+      try {
+        const provider = new LoopbackProvider(
+          mcpClient.clientId,
+          `${server.mcpUrl}/mcp.tools`,
+          callback.redirectUrl,
+        );
+        const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+          authProvider: provider,
+        });
+        await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+        const authorizationUrl = provider.authorizationUrl!;
+        expect(authorizationUrl.searchParams.get('login_hint')).toBeNull();
+
+        // a phone-sized window, as the client's system browser opens it
+        const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+        await page.goto(authorizationUrl.href);
+        await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(/Sign in/);
+        const accounts = await page.getByRole('link').allTextContents();
+        expect(accounts).toEqual(expect.arrayContaining(['alice@contoso.com', 'bob@contoso.com']));
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+          true,
+        );
+
+        await page.getByRole('link', { name: 'alice@contoso.com' }).click();
+        const query = await callback.query;
+        await page.waitForURL((url) => url.href.startsWith(callback.redirectUrl));
+        await expect(page.textContent('body')).resolves.toContain('Signed in');
+        expect(query.get('state')).toBe(authorizationUrl.searchParams.get('state'));
+        expect(query.get('iss')).toBe(world.emulator.issuerV2());
+        await transport.finishAuth(query);
+
+        const client = new Client({ name: 'e2e', version: '0' });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+        );
+        const result = (await client.callTool({
+          name: 'postgres_database_query',
+          arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+        })) as { structuredContent?: { rows: unknown[] } };
+        expect(result.structuredContent?.rows).toEqual([['alice@contoso.com']]);
+        await client.close();
+      } finally {
+        await browser.close();
+        await callback.close();
+      }
+    },
+    60_000,
+  );
 });
