@@ -323,9 +323,7 @@ describe(`a person signs in in a real browser (headless Chromium)${chromiumMissi
         await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(/Sign in/);
         const accounts = await page.getByRole('link').allTextContents();
         expect(accounts).toEqual(expect.arrayContaining(['alice@contoso.com', 'bob@contoso.com']));
-        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
-          true,
-        );
+        expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
         await page.getByRole('link', { name: 'alice@contoso.com' }).click();
         const query = await callback.query;
