@@ -10,16 +10,20 @@ import {
 import { z } from 'zod';
 
 /** The example's own section of appsettings.json (optional; the source document's files have none). */
+const serverEntrySchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: z.enum(['verify-full', 'disable']).optional(),
+});
 const mcpServerSchema = z.strictObject({
-  postgresServers: z
-    .record(
-      z.string().min(1),
-      z.strictObject({
-        host: z.string().min(1),
-        port: z.number().int().min(1).max(65535).optional(),
-        tls: z.enum(['verify-full', 'disable']).optional(),
-      }),
-    )
+  postgresServers: z.record(z.string().min(1), serverEntrySchema).optional(),
+  /** Azure Resource Manager as the caller: flexible server discovery, ARM configuration, parameter get/set. */
+  azureResourceManager: z
+    .strictObject({
+      subscriptions: z.array(z.guid()).min(1),
+      endpoint: z.url({ protocol: /^https$/ }).optional(),
+      connectOverrides: z.record(z.string().min(1), serverEntrySchema).optional(),
+    })
     .optional(),
   managedIdentityRoleName: z.string().min(1).optional(),
   toolPolicy: z

@@ -118,6 +118,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     servers,
     accessor,
     managedIdentityRoleName: mcpServer.managedIdentityRoleName ?? 'managed-identity',
+    ...(mcpServer.azureResourceManager ? { azureResourceManager: mcpServer.azureResourceManager } : {}),
   });
 
   const serving = createMcpServing({

@@ -13,7 +13,9 @@ export type PostgresToolErrorCode =
   | 'query_error'
   | 'credential_error'
   | 'invalid_input'
-  | 'busy';
+  | 'busy'
+  | 'throttled'
+  | 'azure_error';
 
 /** A failure a tool reports to the model: the message is safe (no token, password or connection string). */
 export class PostgresToolError extends McpAuthKitError<PostgresToolErrorCode> {
@@ -25,7 +27,9 @@ export class PostgresToolError extends McpAuthKitError<PostgresToolErrorCode> {
     // retryable: the same call may succeed later (the server or the caller's connections were busy)
     super(code, message, {
       ...options,
-      retryable: options.retryable ?? (code === 'busy' || code === 'unreachable' || code === 'timeout'),
+      retryable:
+        options.retryable ??
+        (code === 'busy' || code === 'unreachable' || code === 'timeout' || code === 'throttled'),
     });
     this.name = 'PostgresToolError';
   }

@@ -1,3 +1,8 @@
+export type {
+  ArmConfiguration,
+  ArmFlexibleServer,
+  AzureResourceManagerOptions,
+} from './azure/AzureResourceManager.js';
 export type { ConnectionLimits, ConnectionStats } from './ConnectionManager.js';
 export type { PostgresToolErrorCode } from './errors.js';
 export { PostgresToolError } from './errors.js';

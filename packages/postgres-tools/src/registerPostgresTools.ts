@@ -6,6 +6,7 @@ import {
   type Logger,
   type McpServerLike,
 } from '@mcp-auth-kit/auth-core';
+import { AzureResourceManager, type AzureResourceManagerOptions } from './azure/AzureResourceManager.js';
 import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
 import type { QueryLimits } from './queries.js';
 import { ResultBudget } from './ResultBudget.js';
@@ -16,6 +17,7 @@ import { postgresList } from './tools/postgresList.js';
 import { queryExplain } from './tools/queryExplain.js';
 import { serverConfigGet } from './tools/serverConfigGet.js';
 import { serverParamGet } from './tools/serverParamGet.js';
+import { serverParamSet } from './tools/serverParamSet.js';
 import { tableSchemaGet } from './tools/tableSchemaGet.js';
 import { createToolContext } from './tools/toolContext.js';
 
@@ -44,6 +46,12 @@ export interface PostgresToolsOptions {
       readonly maxInFlightResultBytes?: number;
     };
   readonly accessor?: AuthContextAccessor;
+  /**
+   * Azure Resource Manager access, as the caller: server discovery in these subscriptions
+   * (`postgres_list` with subscription and resourceGroup), ARM's view of a server's configuration,
+   * and reading and changing server parameters (`postgres_server_param_set`). Off by default.
+   */
+  readonly azureResourceManager?: AzureResourceManagerOptions;
   /** Prefix for tool names; default none (`postgres_list`, …). */
   readonly toolNamePrefix?: string;
 }
@@ -109,6 +117,9 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     waitMs: options.limits?.connectTimeoutMs ?? 10_000,
   });
   const prefix = options.toolNamePrefix ?? '';
+  const arm = options.azureResourceManager
+    ? new AzureResourceManager(options.azureResourceManager)
+    : undefined;
   const ctx = createToolContext({
     provider,
     servers,
@@ -119,6 +130,7 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     connections,
     resultBudget,
     logger,
+    arm,
   });
   // Built once: registering on a new McpServer (one per stateless request) reuses these schemas
   // and handlers instead of rebuilding them for every request.
@@ -130,6 +142,8 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     queryExplain(ctx, `${prefix}postgres_query_explain`),
     serverParamGet(ctx, `${prefix}postgres_server_param_get`),
     serverConfigGet(ctx, `${prefix}postgres_server_config_get`),
+    // changing a parameter needs ARM: without it the tool is not offered at all
+    ...(arm ? [serverParamSet(ctx, `${prefix}postgres_server_param_set`)] : []),
   ];
 
   function register(server: McpServerLike): void {

@@ -8,6 +8,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { type JWK, type JWTPayload, SignJWT } from 'jose';
+import { ArmEmulator } from './emulator/arm.js';
 import {
   closeServer,
   type EmulatorContext,
@@ -70,6 +71,8 @@ export class EntraEmulator {
   readonly #secrets = new Map<string, KeyVaultSecret>();
   readonly #faults = new Map<EmulatorEndpoint, Fault>();
   readonly #requests: RecordedRequest[] = [];
+  /** Azure Resource Manager (served on the https origin under `/subscriptions/`): subscriptions, flexible servers, role assignments. */
+  readonly arm = new ArmEmulator();
   /** The host's system-assigned managed identity. */
   readonly systemAssignedIdentity: EmulatedManagedIdentity;
   /** What the route handlers (emulator/*.ts) see. */
@@ -82,6 +85,7 @@ export class EntraEmulator {
     secrets: this.#secrets,
     keys: () => this.#keys,
     authorization: { codes: new Map(), refreshTokens: new Map() },
+    arm: this.arm,
   };
 
   private constructor(options: EntraEmulatorOptions, ca: CertificateAuthority) {

@@ -1,5 +1,5 @@
 /** The emulator's endpoints, each of which can be faulted independently. */
-export type EmulatorEndpoint = 'discovery' | 'jwks' | 'token' | 'managedIdentity' | 'keyVault';
+export type EmulatorEndpoint = 'discovery' | 'jwks' | 'token' | 'managedIdentity' | 'keyVault' | 'arm';
 
 /**
  * What a faulted endpoint does: `down` closes the connection without an answer, `slow` answers

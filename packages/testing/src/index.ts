@@ -1,5 +1,6 @@
 export type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } from './EntraEmulator.js';
 export { EntraEmulator } from './EntraEmulator.js';
+export type { ArmEmulator, ArmRole, EmulatedConfiguration, EmulatedFlexibleServer } from './emulator/arm.js';
 export type { EmulatorEndpoint, Fault } from './faults.js';
 export type { GateRefusal, PostgresTokenGateOptions } from './PostgresTokenGate.js';
 export { POSTGRES_AAD_AUDIENCE, PostgresTokenGate } from './PostgresTokenGate.js';

@@ -44,7 +44,15 @@ export interface EmulatedManagedIdentity {
 
 /** One request the emulator answered, for asserting how often a library really asked. */
 export interface RecordedRequest {
-  readonly endpoint: 'discovery' | 'jwks' | 'authorize' | 'token' | 'managedIdentity' | 'keyVault' | 'other';
+  readonly endpoint:
+    | 'discovery'
+    | 'jwks'
+    | 'authorize'
+    | 'token'
+    | 'managedIdentity'
+    | 'keyVault'
+    | 'arm'
+    | 'other';
   readonly method: string;
   readonly path: string;
   readonly status: number;

@@ -3,7 +3,9 @@ import { runCatalogQuery, SQL } from '../queries.js';
 import {
   databaseArg,
   readOnlyAnnotations,
+  resourceGroupArg,
   serverArg,
+  subscriptionArg,
   type ToolContext,
   type ToolDefinition,
   userArg,
@@ -12,7 +14,13 @@ import {
 /** Most relations the overview reads; beyond, it says so. */
 const MAX_RELATIONS = 5000;
 
-const input = z.object({ server: serverArg, database: databaseArg, user: userArg });
+const input = z.object({
+  server: serverArg,
+  subscription: subscriptionArg,
+  resourceGroup: resourceGroupArg,
+  database: databaseArg,
+  user: userArg,
+});
 
 interface OverviewRow {
   schema: string;

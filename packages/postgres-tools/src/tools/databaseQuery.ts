@@ -3,7 +3,9 @@ import { runReadOnly } from '../queries.js';
 import {
   databaseArg,
   readOnlyAnnotations,
+  resourceGroupArg,
   serverArg,
+  subscriptionArg,
   type ToolContext,
   type ToolDefinition,
   timeoutMsArg,
@@ -19,6 +21,8 @@ export function databaseQuery(ctx: ToolContext, name: string): ToolDefinition {
   const { limits } = ctx;
   const input = z.object({
     server: serverArg,
+    subscription: subscriptionArg,
+    resourceGroup: resourceGroupArg,
     database: databaseArg,
     query: z.string().min(1).max(100_000).describe('One SQL statement, e.g. SELECT * FROM orders LIMIT 10'),
     limit: z

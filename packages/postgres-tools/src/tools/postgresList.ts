@@ -5,7 +5,9 @@ import { runCatalogQuery, SQL } from '../queries.js';
 import {
   databaseArg,
   readOnlyAnnotations,
+  resourceGroupArg,
   serverArg,
+  subscriptionArg,
   type ToolContext,
   type ToolDefinition,
   userArg,
@@ -15,7 +17,13 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 
 const input = z.object({
-  server: serverArg,
+  server: serverArg
+    .optional()
+    .describe(
+      'The server: a configured name, or a flexible server found through subscription and resourceGroup',
+    ),
+  subscription: subscriptionArg,
+  resourceGroup: resourceGroupArg,
   database: databaseArg.optional(),
   schema: identifierArg('schema').optional().describe('A schema: list its tables and views'),
   limit: z.number().int().min(1).max(MAX_PAGE).optional().describe(`Page size; default ${DEFAULT_PAGE}`),
@@ -41,11 +49,47 @@ export function postgresList(ctx: ToolContext, name: string): ToolDefinition {
     config: {
       title: 'List PostgreSQL databases, schemas or tables',
       description:
-        'With only "server": the databases. With "database": the schemas the caller can use, with a count of their tables. With "schema" too: its tables, views, materialized views and foreign tables (kind, comment, estimated rows), a page at a time ("limit", "cursor"). For a whole database at once, call postgres_database_overview.',
+        'With "subscription" and "resourceGroup" and no "server": the Azure Database for PostgreSQL flexible servers there that the caller can see (usable by name in every tool afterwards). With only "server": the databases. With "database": the schemas the caller can use, with a count of their tables. With "schema" too: its tables, views, materialized views and foreign tables (kind, comment, estimated rows), a page at a time ("limit", "cursor"). For a whole database at once, call postgres_database_overview.',
       inputSchema: input,
       annotations: readOnlyAnnotations,
     },
-    callback: ctx.run(name, async (args: z.infer<typeof input>, extra) => {
+    callback: ctx.run(name, async (asked: z.infer<typeof input>, extra) => {
+      if (asked.server === undefined) {
+        if (asked.subscription === undefined || asked.resourceGroup === undefined) {
+          throw new PostgresToolError(
+            'invalid_input',
+            'name a "server", or a "subscription" and "resourceGroup" to list the flexible servers there',
+          );
+        }
+        const at = { subscription: asked.subscription, resourceGroup: asked.resourceGroup };
+        const servers = await ctx.withAzure(extra, async (arm, credential, callerKey) => {
+          const found = await arm.listServers(credential, at);
+          return found.map((s) => {
+            const fqdn = s.properties.fullyQualifiedDomainName ?? '';
+            if (fqdn) ctx.discovered.remember(callerKey, s.name, { ...at, fqdn });
+            return {
+              name: s.name,
+              fullyQualifiedDomainName: fqdn,
+              location: s.location,
+              version: s.properties.version ?? null,
+              state: s.properties.state ?? null,
+              sku: s.sku?.name ?? null,
+              tier: s.sku?.tier ?? null,
+            };
+          });
+        });
+        return {
+          text:
+            servers
+              .map(
+                (s) =>
+                  `${s.name} (${s.fullyQualifiedDomainName}; PostgreSQL ${s.version}, ${s.tier} ${s.sku}, ${s.state}, ${s.location})`,
+              )
+              .join('\n') || `(no flexible servers visible in resource group ${at.resourceGroup})`,
+          structured: { subscription: at.subscription, resourceGroup: at.resourceGroup, servers },
+        };
+      }
+      const args = { ...asked, server: asked.server };
       if (!args.database) {
         const rows = await ctx.withDatabase(args, extra, (c) =>
           runCatalogQuery<{ name: string }>(c, SQL.databases, [], ctx.limits),

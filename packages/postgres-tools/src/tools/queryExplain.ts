@@ -3,7 +3,9 @@ import { runReadOnly } from '../queries.js';
 import {
   databaseArg,
   readOnlyAnnotations,
+  resourceGroupArg,
   serverArg,
+  subscriptionArg,
   type ToolContext,
   type ToolDefinition,
   timeoutMsArg,
@@ -19,6 +21,8 @@ export function queryExplain(ctx: ToolContext, name: string): ToolDefinition {
   const { limits } = ctx;
   const input = z.object({
     server: serverArg,
+    subscription: subscriptionArg,
+    resourceGroup: resourceGroupArg,
     database: databaseArg,
     query: z
       .string()

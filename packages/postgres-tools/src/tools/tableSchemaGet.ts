@@ -5,7 +5,9 @@ import { runCatalogQuery, SQL } from '../queries.js';
 import {
   databaseArg,
   readOnlyAnnotations,
+  resourceGroupArg,
   serverArg,
+  subscriptionArg,
   type ToolContext,
   type ToolDefinition,
   userArg,
@@ -13,6 +15,8 @@ import {
 
 const input = z.object({
   server: serverArg,
+  subscription: subscriptionArg,
+  resourceGroup: resourceGroupArg,
   database: databaseArg,
   table: identifierArg('table').describe('Table, view or materialized view name'),
   schema: identifierArg('schema').optional().describe('Schema; default public'),

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import {
   type AuthContextAccessor,
   type ITokenCredentialProvider,
@@ -9,6 +10,8 @@ import {
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import { z } from 'zod';
+import type { ArmLocation, AzureResourceManager } from '../azure/AzureResourceManager.js';
+import { DiscoveredServers } from '../azure/DiscoveredServers.js';
 import type { ConnectionManager, Lease } from '../ConnectionManager.js';
 import { describePgError } from '../describePgError.js';
 import { PostgresToolError } from '../errors.js';
@@ -39,12 +42,24 @@ export interface ToolAnswer {
 export interface ToolContext {
   readonly limits: QueryLimits;
   /** Resolves server and login role for the caller, reserves result memory, and runs `fn` on a connection. */
+  /** Azure Resource Manager, when the operator configured it (`azureResourceManager`). */
+  readonly arm: AzureResourceManager | undefined;
   withDatabase<T>(
-    args: { server: string; database?: string; user?: string },
+    args: { server: string; database?: string; user?: string; subscription?: string; resourceGroup?: string },
     extra: McpToolExtra,
     fn: (lease: Lease, target: ResolvedServer) => Promise<T>,
     call?: { readonly timeoutMs?: number },
   ): Promise<T>;
+  /**
+   * Runs `fn` against ARM as the caller (their On-Behalf-Of token for ARM, or the host's identity).
+   * Refused with a clear error when the operator configured no ARM access.
+   */
+  withAzure<T>(
+    extra: McpToolExtra,
+    fn: (arm: AzureResourceManager, credential: TokenCredential, callerKey: string) => Promise<T>,
+  ): Promise<T>;
+  /** Servers a caller discovered through ARM, usable by name in every tool afterwards (bounded, expiring). */
+  readonly discovered: DiscoveredServers;
   /** Wraps a handler: its answer becomes a tool result; a failure becomes a tool error with clear text. */
   run<A>(
     tool: string,
@@ -74,6 +89,17 @@ export function timeoutMsArg(limits: QueryLimits, what: string) {
     .describe(`${what}; default ${limits.statementTimeoutMs}, at most ${limits.maxStatementTimeoutMs}`);
 }
 
+export const subscriptionArg = z
+  .string()
+  .max(64)
+  .optional()
+  .describe(
+    'Azure subscription id of the server (one of those the operator configured); with resourceGroup, the server is found through Azure Resource Manager',
+  );
+export const resourceGroupArg = identifierArg('resourceGroup', 90)
+  .optional()
+  .describe('Azure resource group of the server (with subscription)');
+
 export const readOnlyAnnotations: McpToolAnnotations = {
   readOnlyHint: true,
   destructiveHint: false,
@@ -91,20 +117,63 @@ export function createToolContext(options: {
   readonly connections: ConnectionManager;
   readonly resultBudget: ResultBudget;
   readonly logger: Logger;
+  readonly arm?: AzureResourceManager | undefined;
 }): ToolContext {
-  const { provider, limits, connections, resultBudget } = options;
+  const { provider, limits, connections, resultBudget, arm } = options;
   const perCaller = provider.actsFor === 'caller';
+  const discovered = new DiscoveredServers();
+  const callerOf = (extra: McpToolExtra) => {
+    const caller = resolveCaller(extra, options.accessor);
+    if (perCaller && !caller) {
+      throw new PostgresToolError(
+        'no_caller',
+        'this tool acts as the caller, but the request is not authenticated',
+      );
+    }
+    return { caller, key: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host' };
+  };
+  const withAzure: ToolContext['withAzure'] = async (extra, fn) => {
+    if (!arm) {
+      throw new PostgresToolError(
+        'invalid_input',
+        'this server has no Azure Resource Manager access configured; name a configured server without subscription and resourceGroup',
+      );
+    }
+    const { caller, key } = callerOf(extra);
+    return fn(arm, provider.getTokenCredential(caller), key);
+  };
+  /** The server a call names: configured, discovered by this caller, or found now through ARM. */
+  const resolveTarget = async (
+    args: { server: string; subscription?: string; resourceGroup?: string },
+    extra: McpToolExtra,
+  ): Promise<ResolvedServer> => {
+    if (args.subscription !== undefined || args.resourceGroup !== undefined) {
+      if (args.subscription === undefined || args.resourceGroup === undefined) {
+        throw new PostgresToolError('invalid_input', 'give both subscription and resourceGroup, or neither');
+      }
+      const at: ArmLocation = { subscription: args.subscription, resourceGroup: args.resourceGroup };
+      return withAzure(extra, async (azure, credential, key) => {
+        const found = await azure.getServer(credential, at, args.server);
+        const fqdn = found.properties.fullyQualifiedDomainName;
+        if (!fqdn) throw new PostgresToolError('not_found', `Azure names no host for server ${args.server}`);
+        discovered.remember(key, args.server, { ...at, fqdn });
+        return resolveServer(args.server, { [args.server]: azure.connectTarget(fqdn) }, false);
+      });
+    }
+    if (arm && !Object.hasOwn(options.servers, args.server)) {
+      const known = discovered.lookup(callerOf(extra).key, args.server);
+      if (known) return resolveServer(args.server, { [args.server]: arm.connectTarget(known.fqdn) }, false);
+    }
+    return resolveServer(args.server, options.servers, options.allowAzureHosts);
+  };
   return {
     limits,
+    arm,
+    discovered,
+    withAzure,
     async withDatabase(args, extra, fn, call = {}) {
-      const target = resolveServer(args.server, options.servers, options.allowAzureHosts);
-      const caller = resolveCaller(extra, options.accessor);
-      if (perCaller && !caller) {
-        throw new PostgresToolError(
-          'no_caller',
-          'this tool logs in as the caller, but the request is not authenticated',
-        );
-      }
+      const target = await resolveTarget(args, extra);
+      const { caller } = callerOf(extra);
       const role =
         args.user ?? (perCaller ? caller?.principal.userPrincipalName : options.managedIdentityRoleName);
       if (!role) {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK, JWTPayload } from 'jose';
 import type { EntraEmulator } from '../EntraEmulator.js';
 import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from '../types.js';
+import type { ArmEmulator } from './arm.js';
 import type { AuthorizationState } from './authorizationCode.js';
 
 /** What the route handlers see of the emulator: its public face and its directory. */
@@ -17,6 +18,8 @@ export interface EmulatorContext {
   keys(): readonly SigningKey[];
   /** Authorization codes and refresh tokens issued so far (bounded). */
   readonly authorization: AuthorizationState;
+  /** The Azure Resource Manager surface (subscriptions, flexible servers, role assignments). */
+  readonly arm: ArmEmulator;
 }
 
 export interface SigningKey {
@@ -56,6 +59,7 @@ export function classify(pathname: string): RecordedRequest['endpoint'] {
   if (pathname.endsWith('/oauth2/v2.0/token') || pathname.endsWith('/oauth2/token')) return 'token';
   if (pathname.endsWith('/oauth2/v2.0/authorize')) return 'authorize';
   if (pathname.startsWith('/secrets/')) return 'keyVault';
+  if (pathname === '/subscriptions' || pathname.startsWith('/subscriptions/')) return 'arm';
   return 'other';
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEndpoint, Fault } from '../faults.js';
 import { HttpError, readBody, sendJson } from '../http.js';
 import type { RecordedRequest } from '../types.js';
+import { handleArm } from './arm.js';
 import { authorize } from './authorizationCode.js';
 import { discoveryV1, discoveryV2, tenantFromPath } from './discovery.js';
 import { classify, type EmulatorContext } from './internals.js';
@@ -28,6 +29,19 @@ export async function handleRequest(
   }
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
   let status = 200;
+  if (endpoint === 'arm') {
+    // ARM's own error shapes (and a 202 for long-running operations), not Entra's
+    await handleArm(ctx, req, res, url, fault, record);
+    state.requests.push({
+      endpoint,
+      method,
+      path: url.pathname,
+      status: res.statusCode,
+      objectId: record.objectId,
+      atMs: Date.now(),
+    } as RecordedRequest);
+    return;
+  }
   if (endpoint === 'authorize') {
     // a page or a redirect, not JSON
     try {
