@@ -129,7 +129,7 @@ async function dev(argv: string[]): Promise<void> {
   onSignals(() => env.stop());
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile })}\n`,
+      `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile, azure: env.azure })}\n`,
     );
     return;
   }
@@ -158,6 +158,10 @@ async function dev(argv: string[]): Promise<void> {
       `    authority ${env.authority}   client id ${env.clientId} (public client, loopback redirects)`,
       `    trust the emulator's CA first: NODE_EXTRA_CA_CERTS=${env.caFile} (Node clients such as MCP Inspector; VS Code: add it to the OS store)`,
       `    MCP Inspector: Streamable HTTP, URL ${env.mcpUrl}, OAuth client id ${env.clientId}; pick alice on the sign-in page`,
+      '',
+      '  Azure Resource Manager (emulated; alice is a Contributor, bob a Reader):',
+      `    subscription ${env.azure.subscriptionId}, resource group ${env.azure.resourceGroup}, flexible server ${env.azure.server}`,
+      `    postgres_list {"subscription":"${env.azure.subscriptionId}","resourceGroup":"${env.azure.resourceGroup}"} finds it; postgres_server_param_set changes a parameter as alice`,
       '',
       '  Press Ctrl+C to stop.',
       '',

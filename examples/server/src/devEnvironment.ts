@@ -12,6 +12,12 @@ export interface DevEnvironment {
   readonly clientId: string;
   /** The PEM file of the emulator's CA: clients must trust it (NODE_EXTRA_CA_CERTS). */
   readonly caFile: string;
+  /** The emulated Azure subscription and resource group holding the dev server (alice: Contributor, bob: Reader). */
+  readonly azure: {
+    readonly subscriptionId: string;
+    readonly resourceGroup: string;
+    readonly server: string;
+  };
   readonly server: RunningExampleServer;
   readonly emulator: EntraEmulator;
   stop(): Promise<void>;
@@ -91,6 +97,16 @@ export async function startDevEnvironment(options: {
     await admin('CREATE ROLE "alice@contoso.com" LOGIN; CREATE ROLE "bob@contoso.com" LOGIN');
     await admin(SAMPLE_DATA, 'demo');
 
+    // Azure Resource Manager: one subscription and resource group holding the dev server as a
+    // flexible server (its host name leads to the local database); alice may change it, bob read it.
+    const subscriptionId = emulator.arm.addSubscription({ displayName: 'mcp-auth-kit dev' });
+    const resourceGroup = 'rg-mcp-dev';
+    emulator.arm.addResourceGroup(subscriptionId, resourceGroup);
+    const flexible = emulator.arm.addFlexibleServer({ subscriptionId, resourceGroup, name: 'pg-dev' });
+    const groupScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+    emulator.arm.assignRole(alice.objectId, 'Contributor', groupScope);
+    emulator.arm.assignRole(bob.objectId, 'Reader', groupScope);
+
     const config = parseExampleConfig({
       inboundAuthentication: {
         type: 'JwtBearerScheme',
@@ -103,7 +119,14 @@ export async function startDevEnvironment(options: {
         },
       },
       outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-      mcpServer: { postgresServers: { local: { host: gate.host, port: gate.port } } },
+      mcpServer: {
+        postgresServers: { local: { host: gate.host, port: gate.port } },
+        azureResourceManager: {
+          subscriptions: [subscriptionId],
+          endpoint: emulator.httpsUrl,
+          connectOverrides: { [flexible.fullyQualifiedDomainName]: { host: gate.host, port: gate.port } },
+        },
+      },
     });
     const server = await startExampleServer({
       config,
@@ -146,6 +169,7 @@ export async function startDevEnvironment(options: {
       authority: emulator.authority(),
       clientId: publicClient.clientId,
       caFile: options.ca.certificatePath ?? '',
+      azure: { subscriptionId, resourceGroup, server: flexible.name },
       server,
       emulator,
       async stop() {

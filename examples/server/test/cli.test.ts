@@ -94,12 +94,13 @@ describe('mcp-auth-example start', () => {
 describe('mcp-auth-example dev', () => {
   it('prints the MCP URL and tokens for alice and bob as one JSON line, serves them, and stops cleanly', async () => {
     const { child } = run(['dev', '--json', '--port', '0']);
-    const { mcpUrl, tokens, authority, clientId, caFile } = JSON.parse(await firstLine(child)) as {
+    const { mcpUrl, tokens, authority, clientId, caFile, azure } = JSON.parse(await firstLine(child)) as {
       mcpUrl: string;
       tokens: { alice: string; bob: string };
       authority: string;
       clientId: string;
       caFile: string;
+      azure: { subscriptionId: string; resourceGroup: string; server: string };
     };
     expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
     // sign in as a client would, from nothing: 401 → metadata → discovery → authorize → token
@@ -195,6 +196,17 @@ describe('mcp-auth-example dev', () => {
     expect(text).toMatch(/invoice \(table, ~5000 rows\)/);
     expect(text).toContain('revenue_by_country (materialized view');
     expect(text).toContain('REFERENCES sales.customer(id)');
+    // the emulated subscription: alice finds the dev server through ARM and queries it by that name
+    const found = (await asAlice.callTool({
+      name: 'postgres_list',
+      arguments: { subscription: azure.subscriptionId, resourceGroup: azure.resourceGroup },
+    })) as unknown as { structuredContent: { servers: Array<{ name: string }> } };
+    expect(found.structuredContent.servers.map((s) => s.name)).toEqual([azure.server]);
+    const viaArm = (await asAlice.callTool({
+      name: 'postgres_database_query',
+      arguments: { server: azure.server, database: 'demo', query: 'SELECT current_user AS u' },
+    })) as unknown as { structuredContent: { rows: unknown[] } };
+    expect(viaArm.structuredContent.rows).toEqual([['alice@contoso.com']]);
     await asAlice.close();
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
