@@ -37,4 +37,42 @@ describe('ManagedIdentity', () => {
       }),
     ).toBe(1);
   });
+
+  it("goes to Azure Resource Manager as the host's identity too: its role decides, not the caller's", async () => {
+    const arm = world.emulator.arm;
+    const subscription = arm.addSubscription();
+    arm.addResourceGroup(subscription, 'rg-mi');
+    arm.addFlexibleServer({ subscriptionId: subscription, resourceGroup: 'rg-mi', name: 'pg-mi' });
+    const server = await world.server({
+      inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+      outboundAuthentication: { type: 'ManagedIdentity' },
+      mcpServer: {
+        managedIdentityRoleName: 'system-assigned-identity',
+        azureResourceManager: { subscriptions: [subscription], endpoint: world.emulator.httpsUrl },
+      },
+    });
+    const alice = await world.client(server.mcpUrl, await world.token(world.alice));
+    const list = () =>
+      alice.callTool({
+        name: 'postgres_list',
+        arguments: { subscription, resourceGroup: 'rg-mi' },
+      }) as Promise<{
+        isError?: boolean;
+        content: Array<{ text: string }>;
+        structuredContent?: { servers: Array<{ name: string }> };
+      }>;
+    // alice's own roles do not matter here; the identity has none yet
+    arm.assignRole(world.alice.objectId, 'Owner', `/subscriptions/${subscription}`);
+    const refused = await list();
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]!.text).toContain(
+      `with object id '${world.emulator.systemAssignedIdentity.objectId}'`,
+    );
+    arm.assignRole(
+      world.emulator.systemAssignedIdentity.objectId,
+      'Reader',
+      `/subscriptions/${subscription}`,
+    );
+    expect((await list()).structuredContent?.servers.map((s) => s.name)).toEqual(['pg-mi']);
+  });
 });

@@ -3,6 +3,7 @@ export type {
   ArmFlexibleServer,
   AzureResourceManagerOptions,
 } from './azure/AzureResourceManager.js';
+export { AzureResourceManager } from './azure/AzureResourceManager.js';
 export type { ConnectionLimits, ConnectionStats } from './ConnectionManager.js';
 export type { PostgresToolErrorCode } from './errors.js';
 export { PostgresToolError } from './errors.js';
