@@ -11,6 +11,15 @@ describe('the root README', () => {
     },
   );
 
+  it('the postgres-tools README carries the type-checked ARM sample unchanged', () => {
+    const readme = readFileSync(
+      new URL('../../../packages/postgres-tools/README.md', import.meta.url),
+      'utf8',
+    );
+    const sample = readFileSync(new URL('../src/snippets/postgresToolsArm.ts', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
+  });
+
   it('gives the same test command that CI runs', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const ci = readFileSync(new URL('../../../.ci/run', import.meta.url), 'utf8');
