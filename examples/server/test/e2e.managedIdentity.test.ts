@@ -75,4 +75,46 @@ describe('ManagedIdentity', () => {
     );
     expect((await list()).structuredContent?.servers.map((s) => s.name)).toEqual(['pg-mi']);
   });
+
+  it('app-only callers under JwtObo: refused at the door with 403 and why by default; served as the host when configured', async () => {
+    const daemon = world.emulator.registerApp({ secret: 'daemon-secret' });
+    const appToken = await world.emulator.mintAppToken({
+      app: daemon,
+      audience: world.api.clientId,
+      roles: ['Tools.Call'],
+    });
+    const obo = { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret: world.apiSecret } };
+    const refusing = await world.server({
+      inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+      outboundAuthentication: obo,
+    });
+    const res = await fetch(refusing.mcpUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${appToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    expect(res.status).toBe(403);
+    const challenge = res.headers.get('www-authenticate') ?? '';
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toMatch(/error_description="application tokens \(no signed-in user\) are not served/);
+
+    const serving = await world.server({
+      inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+      outboundAuthentication: { ...obo, appOnlyCallers: 'ManagedIdentity' },
+      mcpServer: { managedIdentityRoleName: 'system-assigned-identity' },
+    });
+    const asApp = await world.client(serving.mcpUrl, appToken);
+    expect((await query(asApp, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+      ['system-assigned-identity'],
+    ]);
+    // users on the same server still go On-Behalf-Of as themselves
+    const alice = await world.client(serving.mcpUrl, await world.token(world.alice));
+    expect((await query(alice, 'SELECT current_user AS u')).structuredContent?.rows).toEqual([
+      ['alice@contoso.com'],
+    ]);
+  });
 });

@@ -29,6 +29,12 @@ export interface JwtBearerValidatorOptions {
    * `aud`, so it is accepted beside the configured audiences.
    */
   readonly resourceUrl?: string;
+  /**
+   * Application (app-only) tokens: `allow` (default) or `refuse` with 403 and a description that
+   * says why (createMcpAuth refuses them under JwtObo unless `appOnlyCallers` is ManagedIdentity:
+   * On-Behalf-Of needs a user).
+   */
+  readonly appOnlyCallers?: 'allow' | 'refuse';
 }
 
 type CachedContext = Omit<RequestAuthContext, 'rawToken'>;
@@ -54,6 +60,7 @@ export class JwtBearerValidator {
   readonly #now: () => number;
   readonly #multiTenant: boolean;
   readonly #allowedTenants: ReadonlySet<string>;
+  readonly #refuseAppOnly: boolean;
 
   constructor(config: AzureAdConfig, options: JwtBearerValidatorOptions = {}) {
     this.#config = config;
@@ -74,6 +81,7 @@ export class JwtBearerValidator {
     this.#audiences = audiences;
     this.#algorithms = [...config.allowedAlgorithms];
     this.#cacheMax = options.cacheMaxEntries ?? 10_000;
+    this.#refuseAppOnly = options.appOnlyCallers === 'refuse';
     this.#maxTokenLength = options.maxTokenLength ?? 16_384;
     this.#maxLifetimeMs = (options.maxTokenLifetimeSeconds ?? 100_800) * 1000;
     this.#v1Issuer = options.v1Issuer ?? ((tid) => `https://sts.windows.net/${tid}/`);
@@ -192,6 +200,12 @@ export class JwtBearerValidator {
   }
 
   #authorize(context: RequestAuthContext): void {
+    if (this.#refuseAppOnly && context.principal.kind === 'app') {
+      throw new InboundAuthError(
+        'insufficient_scope',
+        'application tokens (no signed-in user) are not served: this server calls downstream services on behalf of a signed-in user; use a delegated token',
+      );
+    }
     const { requiredRoles, requiredScopes } = this.#config;
     if (requiredRoles.length === 0 && requiredScopes.length === 0) return;
     const ok =

@@ -101,6 +101,12 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   const inbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
     config.inboundAuthentication,
     {
+      // On-Behalf-Of needs a user: app-only callers are refused at the door unless the
+      // configuration serves them with the host's identity
+      ...(config.outboundAuthentication.type === 'JwtObo' &&
+      (config.outboundAuthentication as { appOnlyCallers?: string }).appOnlyCallers !== 'ManagedIdentity'
+        ? { appOnlyCallers: 'refuse' as const }
+        : {}),
       ...options.inbound,
       accessor,
       logger,

@@ -5,6 +5,8 @@ import type { ITokenCredentialProvider, OutboundIdentityDescription } from '@mcp
 export interface ManagedIdentityCredentialProviderOptions {
   /** A user-assigned identity's client id; absent for the system-assigned identity. */
   readonly clientId?: string;
+  /** The credential to use instead of `@azure/identity`'s ManagedIdentityCredential (tests, custom hosts). */
+  readonly credential?: TokenCredential;
 }
 
 /** Outbound calls as the host's managed identity: one credential for the whole process. */
@@ -16,9 +18,11 @@ export class ManagedIdentityCredentialProvider implements ITokenCredentialProvid
 
   constructor(options: ManagedIdentityCredentialProviderOptions = {}) {
     this.#clientId = options.clientId;
-    this.#credential = options.clientId
-      ? new ManagedIdentityCredential({ clientId: options.clientId })
-      : new ManagedIdentityCredential();
+    this.#credential =
+      options.credential ??
+      (options.clientId
+        ? new ManagedIdentityCredential({ clientId: options.clientId })
+        : new ManagedIdentityCredential());
   }
 
   getTokenCredential(): TokenCredential {

@@ -7,6 +7,7 @@ import {
   type JwtOboOutboundConfig,
   TypeFactory,
 } from '@mcp-auth-kit/auth-core';
+import { AppOnlyAsHostProvider } from './AppOnlyAsHostProvider.js';
 import { DefaultCredentialProvider } from './DefaultCredentialProvider.js';
 import { JwtOboCredentialProvider } from './JwtOboCredentialProvider.js';
 import { JwtPassthroughCredentialProvider } from './JwtPassthroughCredentialProvider.js';
@@ -61,12 +62,23 @@ export function createCredentialProviderFactory(): CredentialProviderFactory {
               ...(options.logger ? { logger: options.logger } : {}),
             })
           : undefined);
-      return new JwtOboCredentialProvider({
+      const obo = new JwtOboCredentialProvider({
         ...options,
         azureAd: outbound.app,
         clientCredential: outbound.clientCredential,
         distributedCache,
       });
+      // app-only callers have no user to act for: served with the host's identity when configured
+      // (the door refuses them otherwise, so they never reach On-Behalf-Of)
+      return outbound.appOnlyCallers === 'ManagedIdentity'
+        ? new AppOnlyAsHostProvider(
+            obo,
+            new ManagedIdentityCredentialProvider(
+              options.managedIdentity ? { credential: options.managedIdentity(undefined) } : {},
+            ),
+            options.accessor,
+          )
+        : obo;
     },
   });
 }

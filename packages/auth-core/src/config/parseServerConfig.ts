@@ -121,6 +121,7 @@ function resolve(
           clientId: undefined,
           clientCredential,
           tokenCache,
+          appOnlyCallers: outbound.appOnlyCallers ?? 'Refuse',
           app: azureAd,
           settings: outbound.settings,
         }

@@ -16,6 +16,7 @@ export interface OutboundTypeRule {
     readonly clientId?: FieldRule;
     readonly clientCredential?: FieldRule;
     readonly tokenCache?: FieldRule;
+    readonly appOnlyCallers?: FieldRule;
     readonly settings?: FieldRule;
   };
   /** Inbound types this outbound type may be paired with; undefined means any. */
@@ -59,7 +60,7 @@ export const OUTBOUND_TYPE_RULES: Readonly<Record<string, OutboundTypeRule>> = {
     description: "the caller's own validated token, only for the resource its audience names",
   },
   JwtObo: {
-    fields: { clientCredential: 'required', tokenCache: 'optional' },
+    fields: { clientCredential: 'required', tokenCache: 'optional', appOnlyCallers: 'optional' },
     requiresInbound: ['JwtBearerScheme'],
     requiresInboundClientId: true,
     description: "On-Behalf-Of: the caller's token exchanged for one to the downstream resource",
@@ -88,6 +89,7 @@ export const CUSTOM_OUTBOUND_RULE: OutboundTypeRule = {
     clientId: 'optional',
     clientCredential: 'optional',
     tokenCache: 'optional',
+    appOnlyCallers: 'optional',
     settings: 'optional',
   },
   description: 'registered by the application',

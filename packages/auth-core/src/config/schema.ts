@@ -74,6 +74,14 @@ export const outboundSchema = z.strictObject({
   clientId: guid.optional(),
   clientCredential: clientCredentialSchema.optional(),
   tokenCache: tokenCacheSchema.optional(),
+  /**
+   * Callers with an application token (app roles, no user): `Refuse` them at the door with 403
+   * (the default under JwtObo: On-Behalf-Of needs a user), or serve them as `ManagedIdentity`
+   * (the host's identity).
+   */
+  appOnlyCallers: z
+    .enum(['Refuse', 'ManagedIdentity'], { error: 'must be "Refuse" or "ManagedIdentity"' })
+    .optional(),
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -87,6 +87,11 @@ export interface JwtOboOutboundConfig extends OutboundCommon {
   readonly clientCredential: ClientCredentialConfig;
   /** A token cache shared by replicas. */
   readonly tokenCache: TokenCacheConfig | undefined;
+  /**
+   * Callers with an application token (no user to act for): refused at the door with 403
+   * (`Refuse`, the default), or served with the host's managed identity (`ManagedIdentity`).
+   */
+  readonly appOnlyCallers: 'Refuse' | 'ManagedIdentity';
   /** The inbound app registration (validation proved it has a client id): it acts for the caller. */
   readonly app: OnBehalfOfAppConfig;
 }

@@ -19,6 +19,11 @@ export interface ITokenCredentialProvider {
    */
   readonly actsFor: 'caller' | 'host';
   /**
+   * Whose identity this caller's outbound calls carry, when it differs by caller (a provider that
+   * serves app-only callers with the host's identity, say); default `actsFor`.
+   */
+  identityFor?(context?: RequestAuthContext): 'caller' | 'host';
+  /**
    * The credential to use for `context` (by default the accessor's current request). Providers that
    * act for the caller bind the credential to that caller at this call.
    */

@@ -272,6 +272,20 @@ describe('every rule refuses what it forbids', () => {
       'outboundAuthentication.clientId: not allowed for type JwtObo',
     ],
     [
+      'appOnlyCallers on ManagedIdentity (it serves everyone as the host already)',
+      base({ type: 'ManagedIdentity', appOnlyCallers: 'ManagedIdentity' }),
+      'outboundAuthentication.appOnlyCallers: not allowed for type ManagedIdentity',
+    ],
+    [
+      'an unknown appOnlyCallers value',
+      base({
+        type: 'JwtObo',
+        clientCredential: { kind: 'ClientSecret', secret: 'x' },
+        appOnlyCallers: 'Allow',
+      }),
+      'outboundAuthentication.appOnlyCallers: must be "Refuse" or "ManagedIdentity"',
+    ],
+    [
       'a clientId on JwtPassthrough',
       base({ type: 'JwtPassthrough', clientId: '12345678-1234-1234-1234-123456789abc' }),
       'outboundAuthentication.clientId: not allowed for type JwtPassthrough',

@@ -130,7 +130,9 @@ export function createToolContext(options: {
         'this tool acts as the caller, but the request is not authenticated',
       );
     }
-    return { caller, key: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host' };
+    // a provider may serve some callers (app-only ones) with the host's identity
+    const asCaller = perCaller && (provider.identityFor?.(caller) ?? 'caller') === 'caller';
+    return { caller, asCaller, key: asCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host' };
   };
   const withAzure: ToolContext['withAzure'] = async (extra, fn) => {
     if (!arm) {
@@ -173,9 +175,9 @@ export function createToolContext(options: {
     withAzure,
     async withDatabase(args, extra, fn, call = {}) {
       const target = await resolveTarget(args, extra);
-      const { caller } = callerOf(extra);
+      const { caller, asCaller, key } = callerOf(extra);
       const role =
-        args.user ?? (perCaller ? caller?.principal.userPrincipalName : options.managedIdentityRoleName);
+        args.user ?? (asCaller ? caller?.principal.userPrincipalName : options.managedIdentityRoleName);
       if (!role) {
         throw new PostgresToolError(
           'invalid_input',
@@ -191,7 +193,7 @@ export function createToolContext(options: {
             server: target,
             database: args.database ?? 'postgres',
             role,
-            callerKey: perCaller ? (caller?.principal.objectId ?? 'anonymous') : 'host',
+            callerKey: key,
             credential,
           },
           (lease) => fn(lease, target),
