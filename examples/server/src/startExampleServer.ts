@@ -90,7 +90,7 @@ function checkExposure(options: ExampleServerOptions, host: string): void {
   if (issues.length > 0) throw new ConfigError('config_invalid', issues);
 }
 
-/** Starts the example MCP server: `/mcp` (Streamable HTTP), protected-resource metadata, `/health`. */
+/** Starts the example MCP server: `/mcp` (Streamable HTTP), protected-resource metadata, `/health` (liveness), `/ready` (readiness). */
 export async function startExampleServer(options: ExampleServerOptions): Promise<RunningExampleServer> {
   const host = options.host ?? '127.0.0.1';
   checkExposure(options, host);
@@ -144,6 +144,19 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
       sendJson(res, req.method === 'GET' ? 200 : 405, { status: 'ok' });
+      return;
+    }
+    if (path === '/ready') {
+      // readiness: 200 only while signing keys and the outbound credential are usable
+      if (req.method !== 'GET') {
+        sendJson(res, 405, { error: 'method_not_allowed' });
+        return;
+      }
+      mcpAuth.readiness().then(
+        (r) =>
+          sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not_ready', checks: r.checks }),
+        () => sendJson(res, 503, { status: 'not_ready' }),
+      );
       return;
     }
     if (mcpAuth.metadata(req, res)) return;

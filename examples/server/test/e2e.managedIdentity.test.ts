@@ -1,4 +1,5 @@
 // ManagedIdentity outbound mode; @azure/identity picks its managed identity source once per process.
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, startWorld, type World } from './world.js';
 
@@ -117,4 +118,74 @@ describe('ManagedIdentity', () => {
       ['alice@contoso.com'],
     ]);
   });
+
+  it('/ready: 200 while signing keys and the outbound credential are usable, else 503 with the reason and no secret', async () => {
+    const ready = async (mcpUrl: string) => {
+      const res = await fetch(mcpUrl.replace(/\/mcp$/, '/ready'));
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          status: string;
+          checks: Array<{ name: string; ok: boolean; reason?: string }>;
+        },
+      };
+    };
+    const good = await world.server({
+      inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+      outboundAuthentication: { type: 'ManagedIdentity' },
+      mcpServer: { managedIdentityRoleName: 'system-assigned-identity' },
+    });
+    expect(await ready(good.mcpUrl)).toEqual({
+      status: 200,
+      body: {
+        status: 'ready',
+        checks: [
+          { name: 'signing keys', ok: true },
+          { name: 'outbound credential', ok: true },
+        ],
+      },
+    });
+    // the identity provider's address refuses connections; the app's certificate is not in Key Vault
+    const closedPort = await freePort();
+    const bad = await world.server({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: { ...world.azureAd(), instance: `https://127.0.0.1:${closedPort}/` },
+      },
+      outboundAuthentication: {
+        type: 'JwtObo',
+        clientCredential: {
+          kind: 'CertificateKeyVault',
+          keyVaultUrl: world.emulator.keyVaultUrl,
+          certificateName: 'not-there',
+        },
+      },
+    });
+    const { status, body } = await ready(bad.mcpUrl);
+    expect(status).toBe(503);
+    expect(body.status).toBe('not_ready');
+    expect(body.checks[0]).toMatchObject({ name: 'signing keys', ok: false });
+    expect(body.checks[0]!.reason).toMatch(
+      /signing keys could not be fetched from https:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/,
+    );
+    expect(body.checks[1]).toEqual({
+      name: 'outbound credential',
+      ok: false,
+      reason: expect.stringContaining('Key Vault certificate not-there was not found'),
+    });
+    // liveness stays up
+    expect((await fetch(bad.mcpUrl.replace(/\/mcp$/, '/health'))).status).toBe(200);
+  });
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

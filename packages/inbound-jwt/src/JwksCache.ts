@@ -93,6 +93,28 @@ export class JwksCache {
     }
   }
 
+  /**
+   * Whether tokens can be validated now: keys fetched within `maxAgeMs`, or fetched again now, or
+   * still within the last-known-good window. Otherwise the reason (the URL and the cause: DNS,
+   * refused, TLS trust, HTTP status), never a token.
+   */
+  async status(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const now = this.#options.now();
+    if (this.#keys.size > 0 && now - this.#fetchedAtMs <= this.#options.maxAgeMs) return { ok: true };
+    try {
+      await this.refresh();
+      return { ok: true };
+    } catch (error) {
+      const age = now - this.#fetchedAtMs;
+      if (this.#keys.size > 0 && age <= this.#options.maxAgeMs + this.#options.lastKnownGoodMs)
+        return { ok: true };
+      return {
+        ok: false,
+        reason: `signing keys could not be fetched from ${this.#where()}: ${describeFetchError(error)}`,
+      };
+    }
+  }
+
   /** Fetches the key set now; concurrent callers share one request. */
   refresh(): Promise<void> {
     this.#inflight ??= this.#fetchKeys().finally(() => {

@@ -48,6 +48,12 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
   readonly resourceUrl: string | undefined;
   readonly #logger: Logger;
 
+  /** Settles while signing keys are usable (fresh, fetched now, or last known good); else rejects with why. */
+  async ready(): Promise<void> {
+    const status = await this.validator.jwks.status();
+    if (!status.ok) throw new Error(status.reason);
+  }
+
   constructor(azureAd: AzureAdConfig, options: JwtBearerInboundSetupOptions = {}) {
     if (!azureAd) throw new TypeError('JwtBearerInboundSetup: azureAd configuration is required');
     this.azureAd = azureAd;

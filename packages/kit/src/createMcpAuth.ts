@@ -78,8 +78,52 @@ export interface McpAuth {
   fetch(
     handler: (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response> | Response,
   ): (request: Request) => Promise<Response>;
+  /**
+   * Whether this server can serve now: the inbound signing keys and the outbound credential are
+   * usable. Each failed check carries its reason (a URL and a cause; never a secret or token). For
+   * a `/ready` probe: 200 when `ready`, else 503.
+   */
+  readiness(): Promise<Readiness>;
   /** Releases signing-key refreshes, token caches and sockets. */
   close(): Promise<void>;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: ReadonlyArray<{
+    readonly name: 'signing keys' | 'outbound credential';
+    readonly ok: boolean;
+    readonly reason?: string;
+  }>;
+}
+
+const READINESS_TIMEOUT_MS = 5_000;
+
+async function check(name: Readiness['checks'][number]['name'], probe: (() => Promise<void>) | undefined) {
+  if (!probe) return { name, ok: true };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+          READINESS_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { name, ok: true };
+  } catch (error) {
+    return {
+      name,
+      ok: false,
+      reason: safeErrorMessage(error)
+        .replace(/^\w*Error: /, '')
+        .slice(0, 500),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -190,6 +234,20 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
           return Response.json({ error: 'internal_error' }, { status: 500 });
         }
       };
+    },
+    async readiness() {
+      const checks = await Promise.all([
+        check('signing keys', inbound.ready ? () => inbound.ready!() : undefined),
+        check(
+          'outbound credential',
+          credentialProvider.probe
+            ? () => credentialProvider.probe!()
+            : credentialProvider.ready
+              ? () => credentialProvider.ready!()
+              : undefined,
+        ),
+      ]);
+      return { ready: checks.every((c) => c.ok), checks };
     },
     async close() {
       await credentialProvider.close?.();

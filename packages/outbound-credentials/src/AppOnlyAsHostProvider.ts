@@ -47,6 +47,11 @@ export class AppOnlyAsHostProvider implements ITokenCredentialProvider {
     return this.users.ready?.() ?? Promise.resolve();
   }
 
+  async probe(): Promise<void> {
+    await (this.users.probe?.() ?? this.users.ready?.());
+    await (this.host.probe?.() ?? this.host.ready?.());
+  }
+
   async close(): Promise<void> {
     await this.users.close?.();
     await this.host.close?.();

@@ -25,6 +25,16 @@ export class ManagedIdentityCredentialProvider implements ITokenCredentialProvid
         : new ManagedIdentityCredential());
   }
 
+  #usableUntilMs = 0;
+
+  /** Asks the managed identity endpoint for a token (for Azure Resource Manager; any identity gets one); a success counts for a minute. */
+  async probe(): Promise<void> {
+    if (Date.now() < this.#usableUntilMs) return;
+    const token = await this.#credential.getToken('https://management.azure.com/.default');
+    if (!token) throw new Error('the managed identity endpoint gave no token');
+    this.#usableUntilMs = Date.now() + 60_000;
+  }
+
   getTokenCredential(): TokenCredential {
     return this.#credential;
   }

@@ -27,6 +27,11 @@ export interface IInboundAuthSetup {
   /** The configuration `type` this setup implements, e.g. `JwtBearerScheme`. */
   readonly type: string;
   authenticate(request: InboundRequest): Promise<InboundOutcome>;
+  /**
+   * Settles while tokens can be validated (signing keys usable); rejects with the reason (no
+   * secret, no token) when they cannot. Readiness probes call it.
+   */
+  ready?(): Promise<void>;
   /** Releases timers and sockets. */
   close?(): Promise<void>;
 }

@@ -34,6 +34,12 @@ export interface ITokenCredentialProvider {
    * the reason when it cannot yet. Servers call it at start-up to log the reason; calls retry.
    */
   ready?(): Promise<void>;
+  /**
+   * For readiness probes: settles while the credential can be used now, else rejects with the
+   * reason (never a secret). Default: `ready`. A managed identity asks its endpoint for a token
+   * (cached for a minute).
+   */
+  probe?(): Promise<void>;
   /** Releases caches, timers and sockets. */
   close?(): Promise<void>;
 }
