@@ -118,7 +118,7 @@ async function signInSetup(
     publicClient: true,
     redirectUris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
   });
-  return { server, mcpClient };
+  return { server, mcpClient, apiClientId };
 }
 
 describe('the SDK v2 client signs in by itself', () => {
@@ -350,4 +350,92 @@ describe(`a person signs in in a real browser (headless Chromium)${chromiumMissi
     },
     60_000,
   );
+});
+
+describe('Conditional Access: a claims challenge', () => {
+  it('On-Behalf-Of refused for MFA: 401 insufficient_claims to the 2026-07-28 client; signing in again with the claims gets alice through', async () => {
+    const { server, mcpClient } = await signInSetup();
+    const scope = `${server.mcpUrl}/mcp.tools`;
+    world.emulator.requireMfa(world.alice);
+    try {
+      const provider = new LoopbackProvider(mcpClient.clientId, scope);
+      const challenges: string[] = [];
+      // the client's own fetch, so the test sees the challenge the SDK client receives
+      const watching: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        const header = response.headers.get('www-authenticate');
+        if (response.status === 401 && header) challenges.push(header);
+        return response;
+      };
+      const connect = async () => {
+        const client = new Client({ name: 'e2e', version: '0' }, { versionNegotiation: { mode: 'auto' } });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+            authProvider: provider,
+            fetch: watching,
+          }),
+        );
+        return client;
+      };
+      const call = (client: Client) =>
+        client.callTool({
+          name: 'postgres_database_query',
+          arguments: { server: 'local', database: 'demo', query: 'SELECT current_user AS u' },
+        }) as Promise<{ structuredContent?: { rows: unknown[] } }>;
+      const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+      await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+      const url = provider.authorizationUrl!;
+      url.searchParams.set('login_hint', 'alice@contoso.com');
+      const first = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+      await transport.finishAuth(first.searchParams);
+
+      // the sign-in satisfied the MCP server, not the database's policy: On-Behalf-Of is refused,
+      // and the tool call is answered 401 with the claims the user must satisfy
+      const client = await connect();
+      await expect(call(client)).rejects.toThrow();
+      const challenge = challenges.find((c) => c.includes('insufficient_claims')) ?? '';
+      expect(challenge).toContain('error="insufficient_claims"');
+      expect(challenge).toContain(`authorization_uri="${world.emulator.authority()}/oauth2/v2.0/authorize"`);
+      expect(challenge).toContain('resource_metadata=');
+      const claims = Buffer.from(/claims="([^"]+)"/.exec(challenge)![1]!, 'base64').toString('utf8');
+      expect(JSON.parse(claims)).toMatchObject({ access_token: { capolids: { essential: true } } });
+
+      // the SDK client started a new authorization on the 401; a claims-aware client passes the
+      // claims on, and the user completes MFA
+      const again = new URL(provider.authorizationUrl!.href);
+      expect(again.searchParams.get('code_challenge')).not.toBe(url.searchParams.get('code_challenge'));
+      again.searchParams.set('login_hint', 'alice@contoso.com');
+      again.searchParams.set('claims', claims);
+      const second = new URL((await fetch(again, { redirect: 'manual' })).headers.get('location')!);
+      await transport.finishAuth(second.searchParams);
+      const after = await connect();
+      expect((await call(after)).structuredContent?.rows).toEqual([['alice@contoso.com']]);
+      await after.close();
+    } finally {
+      world.emulator.requireMfa(world.alice, false);
+    }
+  });
+
+  it('where the answer is already streaming (a 2025-era client), the tool error says what the user must do', async () => {
+    const { server, apiClientId } = await signInSetup();
+    world.emulator.requireMfa(world.bob);
+    try {
+      const token = await world.emulator.mintUserToken({
+        user: world.bob,
+        audience: apiClientId,
+        scopes: ['mcp.tools'],
+      });
+      const client = await world.client(server.mcpUrl, token); // SDK v1: 2025-11-25, answered over SSE
+      const result = (await client.callTool({
+        name: 'postgres_database_query',
+        arguments: { server: 'local', database: 'demo', query: 'SELECT 1' },
+      })) as { isError?: boolean; content: Array<{ text: string }> };
+      expect(result.isError).toBe(true);
+      expect(result.content[0]!.text).toContain(
+        'a Conditional Access policy requires multi-factor authentication for this resource (AADSTS50076): sign in again and complete the multi-factor prompt',
+      );
+    } finally {
+      world.emulator.requireMfa(world.bob, false);
+    }
+  });
 });

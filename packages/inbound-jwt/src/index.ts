@@ -1,3 +1,5 @@
+export type { ClaimsChallengeOptions } from './claimsChallenge.js';
+export { answerClaimsChallenges, claimsChallengeHeader, claimsChallengeResponse } from './claimsChallenge.js';
 export type { AuthMiddlewareOptions, NodeMiddleware } from './createAuthMiddleware.js';
 export { createAuthMiddleware } from './createAuthMiddleware.js';
 export type { FetchAuthGate, FetchAuthOptions } from './createFetchAuth.js';

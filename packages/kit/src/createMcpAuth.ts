@@ -7,9 +7,12 @@ import {
   type IInboundAuthSetup,
   type ITokenCredentialProvider,
   type McpAuthInfo,
+  resolveCaller,
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import {
+  answerClaimsChallenges,
+  claimsChallengeResponse,
   createAuthMiddleware,
   createFetchAuth,
   createInboundSetupFactory,
@@ -182,6 +185,13 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   const gate = createFetchAuth(inbound, urls);
   const fetchPolicy = createToolPolicyFetchCheck(options.toolPolicy ?? {}, urls);
 
+  // Conditional Access: an On-Behalf-Of refused with a claims challenge becomes 401
+  // insufficient_claims while the response is still open (Microsoft.Identity.Web does the same)
+  const claimsOptions = azureAd
+    ? { ...urls, authorizationUri: `${azureAd.instance}${azureAd.tenantId}/oauth2/v2.0/authorize` }
+    : undefined;
+  const callerOf = (auth: McpAuthInfo | undefined) => (auth ? resolveCaller({ authInfo: auth }) : undefined);
+
   /** An unexpected failure of the author's handler: logged once (name and message, no token), answered 500. */
   const failed = (error: unknown) =>
     logger.warn(`MCP handler failed unexpectedly: ${safeErrorMessage(error)}`);
@@ -210,6 +220,9 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       const middleware = express();
       return (req, res) =>
         middleware(req, res, () => {
+          if (claimsOptions) {
+            answerClaimsChallenges(req, res, callerOf((req as AuthenticatedRequest).auth), claimsOptions);
+          }
           Promise.resolve()
             .then(() => handler(req as AuthenticatedRequest, res))
             .catch((error: unknown) => {
@@ -228,7 +241,10 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
         const refused = await fetchPolicy(request, auth);
         if (refused) return refused;
         try {
-          return await handler(request, auth);
+          const response = await handler(request, auth);
+          return claimsOptions
+            ? claimsChallengeResponse(request, response, callerOf(auth), claimsOptions)
+            : response;
         } catch (error) {
           failed(error);
           return Response.json({ error: 'internal_error' }, { status: 500 });

@@ -14,6 +14,7 @@ import {
   type OnBehalfOfAppConfig,
   type OutboundIdentityDescription,
   type RequestAuthContext,
+  recordClaimsChallenge,
 } from '@mcp-auth-kit/auth-core';
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
@@ -173,6 +174,24 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     }
     const list = normaliseScopes(scopes);
     const key = `${hash('sha256', caller.rawToken, 'base64')}\n${tenantId}\n${[...list].sort().join(' ')}`;
+    try {
+      return await this.#getOrFetch(caller, tenantId, list, key, options);
+    } catch (error) {
+      // the HTTP adapter answers this request 401 insufficient_claims while it still can
+      if (error instanceof OutboundCredentialError && error.code === 'claims_challenge' && error.claims) {
+        recordClaimsChallenge(caller, error.claims);
+      }
+      throw error;
+    }
+  }
+
+  #getOrFetch(
+    caller: RequestAuthContext,
+    tenantId: string,
+    list: string[],
+    key: string,
+    options: GetTokenOptions | undefined,
+  ): Promise<AccessToken> {
     return this.#cache.getOrFetch(
       key,
       async () => {

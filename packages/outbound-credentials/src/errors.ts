@@ -10,7 +10,9 @@ export type OutboundCredentialErrorCode =
   | 'provider_unavailable'
   | 'app_credential_rejected'
   | 'certificate_unavailable'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  /** Conditional Access needs the user to sign in again with more claims (MFA, a compliant device): `claims` says which. */
+  | 'claims_challenge';
 
 /**
  * Why an outbound token could not be had. Messages name the credential and the reason, never a
@@ -21,13 +23,17 @@ export class OutboundCredentialError extends McpAuthKitError<OutboundCredentialE
   constructor(
     code: OutboundCredentialErrorCode,
     message: string,
-    options: { retryable?: boolean; cause?: unknown } = {},
+    options: { retryable?: boolean; cause?: unknown; claims?: string } = {},
   ) {
     super(code, message, { ...options, retryable: options.retryable ?? code === 'provider_unavailable' });
     this.name = 'OutboundCredentialError';
+    this.claims = options.claims;
   }
 
+  /** For `claims_challenge`: the claims request Entra ID sent (JSON), to pass on in a 401 `insufficient_claims`. */
+  readonly claims: string | undefined;
+
   get callerShouldReauthenticate(): boolean {
-    return this.code === 'caller_token_rejected';
+    return this.code === 'caller_token_rejected' || this.code === 'claims_challenge';
   }
 }

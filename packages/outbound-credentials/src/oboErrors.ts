@@ -20,6 +20,15 @@ export function mapOboError(error: unknown): OutboundCredentialError {
       { cause: error },
     );
   }
+  // Conditional Access (multi-factor, device, location): Entra ID names the claims the user must
+  // satisfy; the client can sign in again with them (a claims challenge)
+  const claims = (error as { claims?: unknown }).claims;
+  if (typeof claims === 'string' && claims.trim() !== '' && claims.length <= 4096) {
+    return new OutboundCredentialError('claims_challenge', conditionalAccessMessage(errorNo, suffix), {
+      cause: error,
+      claims,
+    });
+  }
   switch (e.errorCode) {
     case 'invalid_grant':
     case 'interaction_required':
@@ -47,5 +56,22 @@ export function mapOboError(error: unknown): OutboundCredentialError {
         `the identity provider could not be reached or failed${suffix}; try again`,
         { cause: error },
       );
+  }
+}
+
+/** What the user must do, per Conditional Access code. */
+function conditionalAccessMessage(errorNo: string | undefined, suffix: string): string {
+  switch (errorNo) {
+    case '50076':
+      return `a Conditional Access policy requires multi-factor authentication for this resource${suffix}: sign in again and complete the multi-factor prompt`;
+    case '50079':
+      return `a Conditional Access policy requires multi-factor authentication, and the user has not registered a method yet${suffix}: register one (https://aka.ms/mfasetup), then sign in again`;
+    case '53003':
+      return `a Conditional Access policy blocked access to this resource${suffix}: the tenant's administrator decides who may access it and from where`;
+    case '53000':
+    case '53001':
+      return `a Conditional Access policy requires a compliant or managed device${suffix}: sign in again from such a device`;
+    default:
+      return `a Conditional Access policy requires the user to sign in again with further claims${suffix}`;
   }
 }

@@ -34,11 +34,16 @@ describe('mapOboError', () => {
         undefined,
         undefined,
         undefined,
-        'claims',
+        '{"access_token":{"capolids":{"essential":true,"values":["p1"]}}}',
         '50076',
       ),
-      'caller_token_rejected',
+      'claims_challenge',
       'AADSTS50076',
+    ],
+    [
+      new InteractionRequiredAuthError('interaction_required', 'no claims given'),
+      'caller_token_rejected',
+      undefined,
     ],
     [
       serverError('invalid_client', undefined, 'x', undefined, '7000215'),
@@ -55,6 +60,36 @@ describe('mapOboError', () => {
     else expect(mapped.message).not.toContain('AADSTS');
     expect(mapped.cause).toBe(error);
   });
+
+  it.each([
+    ['50076', 'complete the multi-factor prompt'],
+    ['50079', 'register one (https://aka.ms/mfasetup)'],
+    ['53003', "the tenant's administrator decides"],
+    ['53000', 'compliant or managed device'],
+    ['50158', 'sign in again with further claims'],
+  ])(
+    'a Conditional Access refusal (AADSTS%s) carries its claims and says what the user must do',
+    (code, says) => {
+      const claims = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
+      const mapped = mapOboError(
+        new InteractionRequiredAuthError(
+          'interaction_required',
+          'x',
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          claims,
+          code,
+        ),
+      );
+      expect(mapped.code).toBe('claims_challenge');
+      expect(mapped.claims).toBe(claims);
+      expect(mapped.callerShouldReauthenticate).toBe(true);
+      expect(mapped.message).toContain(says);
+      expect(mapped.message).toContain(`(AADSTS${code})`);
+    },
+  );
 
   it('reads the code from errorNo, not from the message', () => {
     const misleading = new ServerError(

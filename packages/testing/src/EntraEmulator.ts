@@ -66,6 +66,7 @@ export class EntraEmulator {
   #keys: SigningKey[] = [];
   readonly #users = new Map<string, EmulatedUser>();
   readonly #revokedUsers = new Set<string>();
+  readonly #mfaRequired = new Map<string, string>();
   readonly #apps = new Map<string, EmulatedApp>();
   readonly #identities = new Map<string, EmulatedManagedIdentity>();
   readonly #secrets = new Map<string, KeyVaultSecret>();
@@ -81,6 +82,7 @@ export class EntraEmulator {
     apps: this.#apps,
     users: this.#users,
     revokedUsers: this.#revokedUsers,
+    mfaRequired: this.#mfaRequired,
     identities: this.#identities,
     secrets: this.#secrets,
     keys: () => this.#keys,
@@ -206,6 +208,17 @@ export class EntraEmulator {
   }
 
   /** Makes every later On-Behalf-Of exchange for this user fail with `invalid_grant` (session revoked). */
+  /**
+   * A Conditional Access policy requiring multi-factor authentication for this user at downstream
+   * resources: On-Behalf-Of with a token whose `amr` lacks `mfa` fails with `interaction_required`,
+   * AADSTS50076 and a `claims` value; signing in again with those claims completes it. `false`
+   * lifts the policy.
+   */
+  requireMfa(user: EmulatedUser, required = true, policyId = randomUUID()): void {
+    if (required) this.#mfaRequired.set(user.objectId, policyId);
+    else this.#mfaRequired.delete(user.objectId);
+  }
+
   revokeUser(user: EmulatedUser): void {
     this.#revokedUsers.add(user.objectId);
   }

@@ -16,6 +16,8 @@ export interface IssuedCode {
   readonly user: EmulatedUser;
   readonly nonce: string | undefined;
   readonly expiresAtMs: number;
+  /** The user completed multi-factor authentication at this sign-in (`amr` gets `mfa`). */
+  readonly mfa: boolean;
   redeemed: boolean;
 }
 
@@ -24,6 +26,7 @@ export interface IssuedRefreshToken {
   readonly clientId: string;
   readonly user: EmulatedUser;
   readonly expiresAtMs: number;
+  readonly mfa: boolean;
 }
 
 const CODE_LIFETIME_MS = 10 * 60_000;
@@ -202,8 +205,12 @@ export function authorize(
       signInPage(ctx, res, url);
       return;
     }
+    // A `claims` request (a claims challenge passed on) is satisfied at this sign-in: a user whom
+    // Conditional Access requires multi-factor authentication for completes it here
+    const mfa = ctx.mfaRequired.has(user.objectId) && requestsAccessTokenClaims(q.get('claims'));
     const code = randomBytes(32).toString('base64url');
     remember(state.codes, code, {
+      mfa,
       clientId: app.clientId,
       redirectUri,
       codeChallenge: challenge,
@@ -262,6 +269,7 @@ export async function redeem(
   checkResource(form.get('resource'), resourceApp);
   let user: EmulatedUser;
   let nonce: string | undefined;
+  let mfa = false;
   if (grant === 'authorization_code') {
     const issued = state.codes.get(form.get('code') ?? '');
     if (!issued || issued.clientId !== app.clientId || issued.expiresAtMs <= Date.now()) {
@@ -300,6 +308,7 @@ export async function redeem(
     }
     user = issued.user;
     nonce = issued.nonce;
+    mfa = issued.mfa;
   } else {
     const refresh = state.refreshTokens.get(form.get('refresh_token') ?? '');
     if (!refresh || refresh.clientId !== app.clientId || refresh.expiresAtMs <= Date.now()) {
@@ -311,6 +320,7 @@ export async function redeem(
       );
     }
     user = refresh.user;
+    mfa = refresh.mfa;
   }
   if (ctx.revokedUsers.has(user.objectId)) {
     throw entraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
@@ -331,6 +341,7 @@ export async function redeem(
       scopes: names,
       version,
       clientAppId: app.clientId,
+      claims: { amr: mfa ? ['pwd', 'mfa'] : ['pwd'] },
     });
   }
   if (scopes.includes('offline_access') || grant === 'refresh_token') {
@@ -339,6 +350,7 @@ export async function redeem(
       clientId: app.clientId,
       user,
       expiresAtMs: Date.now() + REFRESH_LIFETIME_MS,
+      mfa,
     });
     response.refresh_token = refreshToken;
   }
@@ -387,4 +399,15 @@ function signInPage(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
   res.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in (emulated Entra ID)</h1><p>Pick an account:</p><ul>${links}</ul></body></html>`,
   );
+}
+
+/** Whether an authorize request's `claims` parameter is a claims request for the access token. */
+function requestsAccessTokenClaims(claims: string | null): boolean {
+  if (!claims) return false;
+  try {
+    const parsed = JSON.parse(claims) as { access_token?: unknown };
+    return typeof parsed?.access_token === 'object' && parsed.access_token !== null;
+  } catch {
+    return false;
+  }
 }

@@ -13,6 +13,8 @@ export interface EmulatorContext {
   readonly apps: ReadonlyMap<string, EmulatedApp>;
   readonly users: ReadonlyMap<string, EmulatedUser>;
   readonly revokedUsers: ReadonlySet<string>;
+  /** Users a Conditional Access policy requires multi-factor authentication for (object id → policy id). */
+  readonly mfaRequired: ReadonlyMap<string, string>;
   readonly identities: ReadonlyMap<string, EmulatedManagedIdentity>;
   readonly secrets: ReadonlyMap<string, KeyVaultSecret>;
   keys(): readonly SigningKey[];

@@ -111,6 +111,22 @@ export async function onBehalfOf(
       'The provided grant has expired due to it being revoked, a fresh auth token is needed.',
     );
   }
+  const policy = ctx.mfaRequired.get(oid);
+  const amr = Array.isArray(claims.amr) ? claims.amr : [];
+  if (policy !== undefined && !amr.includes('mfa')) {
+    // Entra ID's On-Behalf-Of answer when Conditional Access needs more from the user: the
+    // middle tier passes `claims` back to the client, which signs in again with them
+    const error = entraError(
+      400,
+      'interaction_required',
+      50076,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resourceOf(scope)}'.`,
+    );
+    (error.body as Record<string, unknown>).claims = JSON.stringify({
+      access_token: { capolids: { essential: true, values: [policy] } },
+    });
+    throw error;
+  }
   const user = ctx.users.get(oid) ?? {
     objectId: oid,
     tenantId: tid,
