@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@mcp-auth-kit/auth-core';
 import { loadOrCreateCertificateAuthority } from '@mcp-auth-kit/testing';
 import { startDevEnvironment } from './devEnvironment.js';
+import { formatReport, runDoctor } from './doctor.js';
 import { loadExampleConfig } from './exampleConfig.js';
 import { startExampleServer } from './startExampleServer.js';
 
@@ -15,7 +16,9 @@ const USAGE = `Usage:
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
                          [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
                          [--resource-url URL] [--trust-forwarded-headers] [--sdk v2|v1] [--json]
-  mcp-auth-example dev [--port 3000] [--json]`;
+  mcp-auth-example dev [--port 3000] [--json]
+  mcp-auth-example doctor --config <appsettings.json> [--resource-url URL] [--token JWT] [--json]
+                         (checks a deployment; exit 0 only when every check passes)`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -100,6 +103,26 @@ async function start(argv: string[]): Promise<void> {
   );
 }
 
+async function doctor(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'resource-url': { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!values.config) fail(`--config is required\n${USAGE}`);
+  const report = await runDoctor({
+    configPath: values.config,
+    ...(values['resource-url'] ? { resourceUrl: values['resource-url'] } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+  process.exitCode = report.ok ? 0 : 1;
+}
+
 async function dev(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -174,6 +197,7 @@ async function main(): Promise<void> {
   try {
     if (command === 'start') await start(rest);
     else if (command === 'dev') await dev(rest);
+    else if (command === 'doctor') await doctor(rest);
     else if (command === '--help' || command === '-h' || command === 'help')
       process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command ${command ?? '(none)'}\n${USAGE}`);

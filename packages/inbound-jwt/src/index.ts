@@ -23,6 +23,7 @@ export type {
 export {
   createProtectedResourceMetadataFetchHandler,
   createProtectedResourceMetadataHandler,
+  scopesForResource,
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
 export type {

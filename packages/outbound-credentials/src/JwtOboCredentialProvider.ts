@@ -140,6 +140,31 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     return this.#cca;
   }
 
+  /**
+   * Proves the app credential to Entra ID without a user: a client-credentials request for the
+   * app itself (`{clientId}/.default`). Rejects with the mapped error (a wrong or expired secret,
+   * an unregistered certificate, a missing federated credential: each with its AADSTS code).
+   * For deployment checks (`doctor`); serving never needs it.
+   */
+  async verifyAppCredential(): Promise<void> {
+    let cca: ConfidentialClientApplication;
+    try {
+      cca = await this.#client();
+    } catch (error) {
+      throw mapOboError(error);
+    }
+    try {
+      const result = await cca.acquireTokenByClientCredential({
+        scopes: [`${this.#azureAd.clientId}/.default`],
+        skipCache: true,
+      });
+      if (!result?.accessToken) throw new Error('no token in the answer');
+    } catch (error) {
+      releaseDefaultThrottle(cca);
+      throw mapOboError(error);
+    }
+  }
+
   getTokenCredential(context?: RequestAuthContext): TokenCredential {
     const caller = context ?? this.#accessor.current();
     return { getToken: (scopes, options) => this.#getToken(caller, scopes, options) };
