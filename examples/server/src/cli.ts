@@ -10,6 +10,7 @@ import { startDevEnvironment } from './devEnvironment.js';
 import { formatReport, runDoctor } from './doctor.js';
 import { loadExampleConfig } from './exampleConfig.js';
 import { startExampleServer } from './startExampleServer.js';
+import { startTelemetry } from './telemetry.js';
 
 const USAGE = `Usage:
   mcp-auth-example start --config <appsettings.json> [--host 127.0.0.1] [--port 3000]
@@ -80,6 +81,7 @@ async function start(argv: string[]): Promise<void> {
     fail(`--sdk must be v2 (the default) or v1\n${USAGE}`);
   if (!values.config) fail(`--config is required\n${USAGE}`);
   const config = await loadExampleConfig(values.config);
+  const stopTelemetry = await startTelemetry();
   const server = await startExampleServer({
     config,
     host: values.host ?? '127.0.0.1',
@@ -95,7 +97,10 @@ async function start(argv: string[]): Promise<void> {
     trustForwardedHeaders: values['trust-forwarded-headers'] ?? false,
     sdk: (values.sdk as 'v1' | 'v2' | undefined) ?? 'v2',
   });
-  onSignals(() => server.close());
+  onSignals(async () => {
+    await server.close();
+    await stopTelemetry?.();
+  });
   process.stdout.write(
     values.json
       ? `${JSON.stringify({ mcpUrl: server.mcpUrl })}\n`
@@ -148,8 +153,12 @@ async function dev(argv: string[]): Promise<void> {
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
     return;
   }
+  const stopTelemetry = await startTelemetry();
   const env = await startDevEnvironment({ ca, port, host: values.host ?? '127.0.0.1' });
-  onSignals(() => env.stop());
+  onSignals(async () => {
+    await env.stop();
+    await stopTelemetry?.();
+  });
   if (values.json) {
     process.stdout.write(
       `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile, azure: env.azure })}\n`,

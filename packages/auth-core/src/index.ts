@@ -44,3 +44,12 @@ export type {
 export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfaces/McpServerLike.js';
 export type { Logger } from './logging.js';
 export { createDefaultLogger, safeErrorMessage } from './logging.js';
+export type { Attributes } from './telemetry.js';
+export {
+  observeGauge,
+  recordIdpCall,
+  recordInbound,
+  recordTokenRequest,
+  withSpan,
+  withTraceContext,
+} from './telemetry.js';

@@ -3,6 +3,8 @@ import {
   type AzureAdConfig,
   createRequestAuthContext,
   type RequestAuthContext,
+  recordInbound,
+  withSpan,
 } from '@mcp-auth-kit/auth-core';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { InboundAuthError, type InvalidTokenReason } from './errors.js';
@@ -100,12 +102,35 @@ export class JwtBearerValidator {
   }
 
   /** Validates `token`; resolves to the caller's context or rejects with an InboundAuthError. */
-  async validate(token: string): Promise<RequestAuthContext> {
+  /**
+   * Validates one bearer token: the context, or an InboundAuthError. Each call is a span
+   * (`mcp_auth.inbound.validate`) and counts toward `mcp_auth.inbound.requests` by outcome and
+   * reason when OpenTelemetry is installed.
+   */
+  validate(token: string): Promise<RequestAuthContext> {
+    return withSpan('mcp_auth.inbound.validate', {}, async (span) => {
+      try {
+        const context = await this.#validate(token, span);
+        recordInbound('authenticated');
+        return context;
+      } catch (error) {
+        if (error instanceof InboundAuthError) recordInbound(error.code, error.reason);
+        else recordInbound('error');
+        throw error;
+      }
+    });
+  }
+
+  async #validate(
+    token: string,
+    span: { setAttribute(key: string, value: string): void },
+  ): Promise<RequestAuthContext> {
     if (token.length > this.#maxTokenLength) throw invalid('the token is too large', 'too_large');
     const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
     const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
     if (cached) {
       if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
+        span.setAttribute('mcp_auth.cache', 'hit');
         return { ...cached, rawToken: token };
       }
       this.#cache.delete(cacheKey);

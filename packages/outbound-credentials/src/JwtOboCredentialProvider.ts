@@ -15,6 +15,9 @@ import {
   type OutboundIdentityDescription,
   type RequestAuthContext,
   recordClaimsChallenge,
+  recordIdpCall,
+  recordTokenRequest,
+  withSpan,
 } from '@mcp-auth-kit/auth-core';
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
@@ -23,7 +26,7 @@ import { releaseDefaultThrottle } from './msalThrottle.js';
 import { OboTokenCache } from './OboTokenCache.js';
 import { mapOboError } from './oboErrors.js';
 import type { DistributedTokenStore } from './RedisTokenStore.js';
-import { normaliseScopes } from './scopes.js';
+import { normaliseScopes, resourceOfScope } from './scopes.js';
 
 export interface JwtOboCredentialProviderOptions {
   /** The app registration that acts for the caller (`JwtOboOutboundConfig.app`): instance, tenant, client id. */
@@ -200,7 +203,20 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     const list = normaliseScopes(scopes);
     const key = `${hash('sha256', caller.rawToken, 'base64')}\n${tenantId}\n${[...list].sort().join(' ')}`;
     try {
-      return await this.#getOrFetch(caller, tenantId, list, key, options);
+      // a span per token request: which resource, and whether a cache answered (never the token)
+      return await withSpan(
+        'mcp_auth.outbound.token',
+        { 'mcp_auth.provider': 'JwtObo', 'mcp_auth.resource': resourceOfScope(list[0]!) },
+        async (span) => {
+          let fetched = false;
+          const token = await this.#getOrFetch(caller, tenantId, list, key, options, () => {
+            fetched = true;
+          });
+          span.setAttribute('mcp_auth.cache', fetched ? 'miss' : 'hit');
+          recordTokenRequest('JwtObo', fetched ? 'miss' : 'hit');
+          return token;
+        },
+      );
     } catch (error) {
       // the HTTP adapter answers this request 401 insufficient_claims while it still can
       if (error instanceof OutboundCredentialError && error.code === 'claims_challenge' && error.claims) {
@@ -216,10 +232,12 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     list: string[],
     key: string,
     options: GetTokenOptions | undefined,
+    onFetch: () => void,
   ): Promise<AccessToken> {
     return this.#cache.getOrFetch(
       key,
       async () => {
+        onFetch();
         const partition = `${tenantId}.${caller.principal.objectId}`;
         const shared = await this.#shared?.get(partition, key);
         if (shared) return shared;
@@ -248,6 +266,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     }
     if (signal?.aborted)
       throw new OutboundCredentialError('provider_unavailable', 'the token request was aborted');
+    const started = performance.now();
     try {
       this.#networkRequests++;
       const result = await cca.acquireTokenOnBehalfOf({
@@ -259,6 +278,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
         throw new OutboundCredentialError('provider_unavailable', 'the identity provider returned no token');
       }
       this.#bound(cca);
+      recordIdpCall('on_behalf_of', (performance.now() - started) / 1000);
       return {
         token: result.accessToken,
         expiresOnTimestamp: result.expiresOn.getTime(),
@@ -267,6 +287,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     } catch (error) {
       releaseDefaultThrottle(cca);
       const mapped = mapOboError(error);
+      recordIdpCall('on_behalf_of', (performance.now() - started) / 1000, mapped.code);
       if (mapped.code === 'app_credential_rejected') {
         this.#logger.warn(
           `JwtOboCredentialProvider: the app's client credential was refused (${mapped.message})`,

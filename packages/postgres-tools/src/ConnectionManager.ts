@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 
 export type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
 
+import { withSpan } from '@mcp-auth-kit/auth-core';
 import pg from 'pg';
 import { CallerSlots } from './CallerSlots.js';
 import type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
@@ -80,6 +81,17 @@ export class ConnectionManager {
     return { ...this.#stats, openPools: this.#pools.size };
   }
 
+  /** Connections open now across the pools: checked out (busy) and idle. */
+  connections(): { busy: number; idle: number } {
+    let total = 0;
+    let idle = 0;
+    for (const entry of this.#pools.values()) {
+      total += entry.pool.totalCount;
+      idle += entry.pool.idleCount;
+    }
+    return { busy: total - idle, idle };
+  }
+
   /** Connections in use by one caller right now (including ones whose backend is being ended). */
   activeFor(callerKey: string): number {
     return this.#slots.active(callerKey);
@@ -108,7 +120,16 @@ export class ConnectionManager {
     let client: pg.PoolClient;
     const connectStarted = Date.now();
     try {
-      client = await entry.pool.connect();
+      const reused = entry.pool.idleCount > 0;
+      client = await withSpan(
+        'postgres.connect',
+        {
+          'db.system.name': 'postgresql',
+          'server.address': target.server.name,
+          'db.client.connection.reused': reused,
+        },
+        () => entry.pool.connect(),
+      );
     } catch (error) {
       this.#done(entry);
       // pg reports its connect timeout with a bare message; we know it by the time it took

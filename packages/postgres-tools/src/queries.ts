@@ -1,3 +1,4 @@
+import { withSpan } from '@mcp-auth-kit/auth-core';
 import type pg from 'pg';
 import type { Lease } from './ConnectionManager.js';
 import { PostgresToolError } from './errors.js';
@@ -119,7 +120,17 @@ export async function runCatalogQuery<T extends pg.QueryResultRow>(
   return rows;
 }
 
-async function runEnvelope<Row>(lease: Lease, statement: ReadOnlyStatement<Row>) {
+function runEnvelope<Row>(lease: Lease, statement: ReadOnlyStatement<Row>) {
+  // a span per statement: the database system and outcome, never the query text or values
+  return withSpan('postgres.query', { 'db.system.name': 'postgresql' }, async (span) => {
+    const outcome = await runEnvelopeNow(lease, statement);
+    span.setAttribute('db.response.returned_rows', outcome.rows.length);
+    if (outcome.overBudget) span.setAttribute('mcp_auth.truncated', 'size');
+    return outcome;
+  });
+}
+
+async function runEnvelopeNow<Row>(lease: Lease, statement: ReadOnlyStatement<Row>) {
   lease.client.query(statement as unknown as pg.QueryConfig);
   try {
     const outcome = await statement.done;

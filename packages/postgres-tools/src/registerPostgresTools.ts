@@ -5,6 +5,7 @@ import {
   type ITokenCredentialProvider,
   type Logger,
   type McpServerLike,
+  observeGauge,
 } from '@mcp-auth-kit/auth-core';
 import { AzureResourceManager, type AzureResourceManagerOptions } from './azure/AzureResourceManager.js';
 import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
@@ -116,6 +117,19 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     totalBytes: options.limits?.maxInFlightResultBytes ?? 32 * limits.maxResultBytes,
     waitMs: options.limits?.connectTimeoutMs ?? 10_000,
   });
+  // gauges for OpenTelemetry (read at each export; nothing when no SDK is installed)
+  const unobserve = [
+    observeGauge('mcp_auth.postgres.pools', 'Open connection pools of the Postgres tools', () => [
+      [connections.stats().openPools, {}],
+    ]),
+    observeGauge('mcp_auth.postgres.connections', 'Open database connections, by state', () => {
+      const now = connections.connections();
+      return [
+        [now.busy, { state: 'busy' }],
+        [now.idle, { state: 'idle' }],
+      ];
+    }),
+  ];
   const prefix = options.toolNamePrefix ?? '';
   const arm = options.azureResourceManager
     ? new AzureResourceManager(options.azureResourceManager)
@@ -154,6 +168,9 @@ export function createPostgresTools(options: PostgresToolsOptions): PostgresTool
     toolNames: definitions.map((d) => d.name),
     register,
     stats: () => connections.stats(),
-    close: () => connections.close(),
+    close: () => {
+      for (const stop of unobserve) stop();
+      return connections.close();
+    },
   };
 }

@@ -8,6 +8,8 @@ import {
   type McpToolResult,
   resolveCaller,
   safeErrorMessage,
+  withSpan,
+  withTraceContext,
 } from '@mcp-auth-kit/auth-core';
 import { z } from 'zod';
 import type { ArmLocation, AzureResourceManager } from '../azure/AzureResourceManager.js';
@@ -220,7 +222,26 @@ export function createToolContext(options: {
       }
     },
     run(tool, handler) {
-      return async (args, extra) => {
+      // each call is a span (`tools/call <tool>`), a child of the trace the request carried in
+      // `_meta.traceparent` (2026-07-28): v2 hands it over as ctx.mcpReq._meta, v1 as extra._meta
+      return (args, extra) => {
+        const e = extra as { _meta?: unknown; mcpReq?: { _meta?: unknown } } | undefined;
+        return withTraceContext(e?.mcpReq?._meta ?? e?._meta, () =>
+          withSpan(
+            `tools/call ${tool}`,
+            { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': tool },
+            (span) =>
+              runTool(args, extra).then((result) => {
+                if (result.isError) span.setAttribute('error.type', 'tool_error');
+                return result;
+              }),
+          ),
+        );
+      };
+      async function runTool(
+        args: Parameters<typeof handler>[0],
+        extra: McpToolExtra,
+      ): Promise<McpToolResult> {
         try {
           const { text, structured } = await handler(args, extra);
           return { content: [{ type: 'text', text }], structuredContent: structured };
@@ -235,7 +256,7 @@ export function createToolContext(options: {
             content: [{ type: 'text', text: 'the tool failed unexpectedly; the server is still running' }],
           };
         }
-      };
+      }
     },
   };
 }
