@@ -16,10 +16,23 @@ const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath, MCP_AUTH_
 // `--report` rewrites RESULTS.md from the figures of the last full run (bench/results.json)
 // without running anything, e.g. after editing the explanations below.
 const reportOnly = process.argv.includes('--report');
-const results = reportOnly ? JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) : {};
-for (const name of reportOnly
-  ? []
-  : ['inbound', 'e2e', 'postgres-obo', 'postgres-reference', 'memory', 'replicas', 'hostile']) {
+// `--only <name>` runs one benchmark and merges its figures into those of the last full run.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const ALL = [
+  'inbound',
+  'e2e',
+  'postgres-obo',
+  'postgres-reference',
+  'memory',
+  'replicas',
+  'hostile',
+  'telemetry',
+];
+if (only && !ALL.includes(only)) throw new Error(`--only: no benchmark ${only} (${ALL.join(', ')})`);
+const results =
+  reportOnly || (only && !smoke) ? JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) : {};
+for (const name of reportOnly ? [] : only ? [only] : ALL) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
@@ -51,6 +64,7 @@ const mem = results.memory;
 const rep = results.replicas;
 const hostile = results.hostile;
 const reference = results['postgres-reference'];
+const telemetry = results.telemetry;
 const targets = [];
 const target = (name, met, figure, reason) => targets.push({ name, met, figure, reason });
 
@@ -133,7 +147,7 @@ const lines = [
   '# Benchmark results',
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, ${process.platform}/${process.arch}.`,
-  `Command: \`pnpm bench\` (\`node bench/run.mjs${smoke ? ' --smoke' : ''}\`), ${new Date().toISOString().slice(0, 10)}.`,
+  `Command: \`pnpm bench\` (\`node bench/run.mjs${smoke ? ' --smoke' : ''}\`), ${new Date().toISOString().slice(0, 10)}${only ? `; the ${only} section re-run alone with \`node bench/run.mjs --only ${only}\` on that date, the others from the last full run` : ''}.`,
   'Each figure is the median over repeated runs with the range (min–max) in brackets; ratios are to peers measured in the same run.',
   'Timings on a shared 2-core machine are noisy: compare ratios, not absolute values.',
   '',
@@ -251,6 +265,31 @@ const lines = [
     : ['Not run.']),
   '',
 ];
+if (telemetry) {
+  const t = (mode, what) => telemetry[mode]?.[what];
+  const vs = (mode, what) =>
+    t(mode, what) && t('none', what)
+      ? `${(t(mode, what).median / t('none', what).median).toFixed(2)}x`
+      : 'n/a';
+  lines.push(
+    '## 9. The cost of telemetry (OpenTelemetry)',
+    '',
+    '| mode | `tools/call` postgres_database_query, calls/s | vs not installed | cached inbound validation, ops/s | vs not installed |',
+    '| --- | --- | --- | --- | --- |',
+    ...[
+      ['@opentelemetry/api not installed', 'none'],
+      ['@opentelemetry/api installed, no SDK', 'api'],
+      ['Node SDK started, no exporter (spans recorded, metrics aggregated)', 'sdk'],
+      ['Node SDK exporting OTLP http/json (loopback sink)', 'export'],
+    ].map(
+      ([label, mode]) =>
+        `| ${label} | ${t(mode, 'toolCall') ? ops(t(mode, 'toolCall')) : 'n/a'} | ${vs(mode, 'toolCall')} | ${t(mode, 'validate') ? ops(t(mode, 'validate')) : 'n/a'} | ${vs(mode, 'validate')} |`,
+    ),
+    '',
+    'Each mode in its own process (`bench/telemetry.mjs`; "not installed" makes resolving @opentelemetry/api fail as it does without the package), the modes run twice in turn and each keeps its better run. A tool call carries four spans (tool, token, connect, query) and three metric updates; a cached validation one counter and no span (a full validation has its span). In process: the SDK v1 client over InMemoryTransport, the token from the On-Behalf-Of cache, a warm pool.',
+    '',
+  );
+}
 const markdown = lines.join('\n');
 if (smoke) {
   console.log(markdown);

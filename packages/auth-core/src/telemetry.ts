@@ -34,7 +34,11 @@ interface OtelMeter {
   createObservableGauge(name: string, options?: { description?: string; unit?: string }): OtelObservable;
 }
 interface OtelApi {
-  trace: { getTracer(name: string, version?: string): OtelTracer };
+  trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    getTracerProvider(): { getDelegate?(): unknown };
+  };
+  ProxyTracerProvider: new () => { getDelegate(): unknown };
   metrics: { getMeterProvider(): object; getMeter(name: string, version?: string): OtelMeter };
   context: { active(): unknown; with<T>(ctx: unknown, fn: () => T): T };
   propagation: {
@@ -47,12 +51,15 @@ export type Attributes = Record<string, string | number | boolean>;
 
 const NAME = 'mcp-auth-kit';
 let api: OtelApi | null | undefined;
+/** The API's no-op tracer provider: what a proxy delegates to while no SDK is registered. */
+let noopTracerProvider: unknown;
 
 /** `@opentelemetry/api` if the application installed it, else null (looked up once). */
 function otel(): OtelApi | null {
   if (api === undefined) {
     try {
       api = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+      noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
     } catch {
       api = null;
     }
@@ -70,7 +77,7 @@ export function withSpan<T>(
   fn: (span: { setAttribute(key: string, value: string | number | boolean): void }) => Promise<T>,
 ): Promise<T> {
   const o = otel();
-  if (!o) return fn(NO_SPAN);
+  if (!o || !tracing(o)) return fn(NO_SPAN);
   return o.trace.getTracer(NAME).startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span as never);
@@ -91,6 +98,13 @@ export function withSpan<T>(
 
 const NO_SPAN = { setAttribute() {} };
 
+/** Whether an SDK registered a tracer provider (else spans would be the API's no-op ones: skip them). */
+function tracing(o: OtelApi): boolean {
+  const provider = o.trace.getTracerProvider();
+  const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider;
+  return delegate !== noopTracerProvider;
+}
+
 /**
  * Runs `fn` with the trace context a request carried (`_meta.traceparent` / `tracestate` of the
  * 2026-07-28 protocol) as the parent, so the server's spans join the client's trace.
@@ -98,7 +112,7 @@ const NO_SPAN = { setAttribute() {} };
 export function withTraceContext<T>(meta: unknown, fn: () => T): T {
   const o = otel();
   const m = meta as { traceparent?: unknown; tracestate?: unknown } | undefined;
-  if (!o || typeof m?.traceparent !== 'string') return fn();
+  if (!o || typeof m?.traceparent !== 'string' || !tracing(o)) return fn();
   const carrier: Record<string, string> = { traceparent: m.traceparent.slice(0, 256) };
   if (typeof m.tracestate === 'string') carrier.tracestate = m.tracestate.slice(0, 512);
   return o.context.with(o.propagation.extract(o.context.active(), carrier), fn);
@@ -123,6 +137,8 @@ function meters(): Instruments | undefined {
   if (!o) return undefined;
   const provider = o.metrics.getMeterProvider();
   if (instruments?.provider === provider) return instruments;
+  // no SDK registered: the API's no-op meter would swallow everything; check again next time
+  if (provider.constructor?.name === 'NoopMeterProvider') return undefined;
   const meter = o.metrics.getMeter(NAME);
   instruments = {
     provider,

@@ -108,9 +108,23 @@ export class JwtBearerValidator {
    * reason when OpenTelemetry is installed.
    */
   validate(token: string): Promise<RequestAuthContext> {
-    return withSpan('mcp_auth.inbound.validate', {}, async (span) => {
+    if (token.length > this.#maxTokenLength) {
+      recordInbound('invalid_token', 'too_large');
+      return Promise.reject(invalid('the token is too large', 'too_large'));
+    }
+    const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
+    const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
+    if (cached) {
+      if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
+        // a token seen before: counted, but no span (it is a hash and a map lookup)
+        recordInbound('authenticated', 'cached');
+        return Promise.resolve({ ...cached, rawToken: token });
+      }
+      this.#cache.delete(cacheKey);
+    }
+    return withSpan('mcp_auth.inbound.validate', {}, async () => {
       try {
-        const context = await this.#validate(token, span);
+        const context = await this.#validate(token, cacheKey);
         recordInbound('authenticated');
         return context;
       } catch (error) {
@@ -121,21 +135,8 @@ export class JwtBearerValidator {
     });
   }
 
-  async #validate(
-    token: string,
-    span: { setAttribute(key: string, value: string): void },
-  ): Promise<RequestAuthContext> {
-    if (token.length > this.#maxTokenLength) throw invalid('the token is too large', 'too_large');
-    const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
-    const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
-    if (cached) {
-      if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
-        span.setAttribute('mcp_auth.cache', 'hit');
-        return { ...cached, rawToken: token };
-      }
-      this.#cache.delete(cacheKey);
-    }
-
+  /** Full validation of a token not in the cache (or expired there). */
+  async #validate(token: string, cacheKey: string): Promise<RequestAuthContext> {
     const dots = countDots(token);
     if (dots === 4) throw invalid('encrypted tokens (JWE) are not accepted', 'encrypted');
     if (dots !== 2) throw invalid('the bearer token is not a JWT', 'malformed');
