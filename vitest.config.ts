@@ -12,6 +12,7 @@ export default defineConfig({
       '@mcp-auth-kit/outbound-credentials': src('outbound-credentials'),
       '@mcp-auth-kit/postgres-tools': src('postgres-tools'),
       '@mcp-auth-kit/kit': src('kit'),
+      '@mcp-auth-kit/oauth-proxy': src('oauth-proxy'),
       '@mcp-auth-kit/example-server': fileURLToPath(
         new URL('./examples/server/src/index.ts', import.meta.url),
       ),

@@ -8,7 +8,7 @@ import {
   isLoopbackHost,
 } from '@mcp-auth-kit/auth-core';
 import type { JwtBearerInboundSetupOptions } from '@mcp-auth-kit/inbound-jwt';
-import { createMcpAuth } from '@mcp-auth-kit/kit';
+import { type AuthorizationServerFacade, createMcpAuth } from '@mcp-auth-kit/kit';
 import type { OutboundLogger } from '@mcp-auth-kit/outbound-credentials';
 import {
   createPostgresTools,
@@ -55,6 +55,11 @@ export interface ExampleServerOptions {
   readonly inboundOptions?: JwtBearerInboundSetupOptions;
   /** msal-node's log level for JwtObo (routed to `logger.info`). */
   readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
+  /**
+   * An authorization-server façade in front of Entra ID (`@mcp-auth-kit/oauth-proxy`) for clients
+   * that register themselves; its tokens are accepted beside Entra ID's.
+   */
+  readonly authorizationServer?: AuthorizationServerFacade;
   /** How long `close()` waits for in-flight requests (open SSE streams never finish); default 10 000. */
   readonly shutdownGraceMs?: number;
 }
@@ -106,6 +111,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     propagateContext: options.propagateContext ?? false,
     ...(options.inboundOptions ? { inbound: options.inboundOptions } : {}),
     outbound: options.msalLogLevel ? { msalLogLevel: options.msalLogLevel } : {},
+    ...(options.authorizationServer ? { authorizationServer: options.authorizationServer } : {}),
   });
   const { credentialProvider } = mcpAuth;
 

@@ -7,6 +7,7 @@ import {
   type SessionLimits,
   startExampleServer,
 } from '@mcp-auth-kit/example-server';
+import type { AuthorizationServerFacade } from '@mcp-auth-kit/kit';
 import {
   createSelfSignedCertificate,
   type EmulatedApp,
@@ -36,7 +37,13 @@ export interface World {
   /** Starts the example server on a free port with this config (the auth sections plus optional mcpServer). */
   server(
     config: Record<string, unknown>,
-    options?: { stateful?: boolean; sessions?: SessionLimits; sdk?: 'v1' | 'v2' },
+    options?: {
+      stateful?: boolean;
+      sessions?: SessionLimits;
+      sdk?: 'v1' | 'v2';
+      port?: number;
+      authorizationServer?: AuthorizationServerFacade;
+    },
   ): Promise<RunningExampleServer>;
   /** The SDK v1 client (speaks 2025-11-25). */
   client(mcpUrl: string, token: string): Promise<Client>;
@@ -106,8 +113,9 @@ export async function startWorld(): Promise<World> {
       };
       const server = await startExampleServer({
         config: parseExampleConfig(withPg),
-        port: 0,
+        port: options.port ?? 0,
         stateful: options.stateful ?? false,
+        ...(options.authorizationServer ? { authorizationServer: options.authorizationServer } : {}),
         ...(options.sessions ? { sessions: options.sessions } : {}),
         ...(options.sdk ? { sdk: options.sdk } : {}),
         logger: { info() {}, warn() {} },

@@ -21,6 +21,8 @@ export interface ProtectedResourceMetadataOptions extends ResourceUrlOptions {
   /** Scopes a client should ask for; default `{resource}/{scope}` for each required scope, else `{resource}/.default`. */
   readonly scopesSupported?: readonly string[];
   readonly resourceName?: string;
+  /** The authorization servers to name; default Entra ID's v2 authority (an authorization-server façade names itself). */
+  readonly authorizationServers?: readonly string[];
 }
 
 const METADATA_HEADERS = {
@@ -50,7 +52,9 @@ export function protectedResourceMetadata(
   const tenant = options.azureAd.tenantId;
   return {
     resource: resource.href,
-    authorization_servers: [`${options.azureAd.instance}${tenant}/v2.0`],
+    authorization_servers: [
+      ...(options.authorizationServers ?? [`${options.azureAd.instance}${tenant}/v2.0`]),
+    ],
     scopes_supported: [...(options.scopesSupported ?? scopesForResource(resource, options.azureAd))],
     bearer_methods_supported: ['header'],
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),

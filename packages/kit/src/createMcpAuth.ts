@@ -7,6 +7,7 @@ import {
   type IInboundAuthSetup,
   type ITokenCredentialProvider,
   type McpAuthInfo,
+  type RequestAuthContext,
   resolveCaller,
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
@@ -52,6 +53,25 @@ export interface McpAuthOptions {
   /** Factories with types you registered (`factory.register('MyType', …)`); default the built-in ones. */
   readonly inboundFactory?: InboundSetupFactory;
   readonly credentialProviderFactory?: CredentialProviderFactory;
+  /**
+   * An authorization-server façade in front of Entra ID (`@mcp-auth-kit/oauth-proxy`): its paths
+   * are served, the metadata names it as the authorization server, its tokens are accepted, and
+   * On-Behalf-Of uses the user's stored upstream token for them.
+   */
+  readonly authorizationServer?: AuthorizationServerFacade;
+  /** With `authorizationServer`: also accept Entra ID tokens issued for this API (default true). */
+  readonly acceptEntraTokens?: boolean;
+}
+
+/** What the kit needs of an authorization-server façade (`OAuthProxy` is one). */
+export interface AuthorizationServerFacade {
+  readonly issuer: string;
+  /** Serves the façade's own paths; false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Inbound authentication for its tokens, falling back to `entra` for Entra ID tokens when given. */
+  inbound(entra?: IInboundAuthSetup): IInboundAuthSetup;
+  /** The On-Behalf-Of assertion for a caller holding one of its tokens; undefined for others. */
+  assertionFor(caller: import('@mcp-auth-kit/auth-core').RequestAuthContext): Promise<string | undefined>;
 }
 
 /** A request that passed authentication (`auth`, the MCP SDK's AuthInfo) and the tool policy (`body` when it read it). */
@@ -145,7 +165,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
   };
-  const inbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
+  const facade = options.authorizationServer;
+  const entraInbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
     config.inboundAuthentication,
     {
       // On-Behalf-Of needs a user: app-only callers are refused at the door unless the
@@ -160,9 +181,17 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       ...urls,
     },
   );
+  const inbound = facade
+    ? facade.inbound(options.acceptEntraTokens === false ? undefined : entraInbound)
+    : entraInbound;
   const credentialProvider = (options.credentialProviderFactory ?? createCredentialProviderFactory()).create(
     config,
-    { accessor, logger, ...options.outbound },
+    {
+      accessor,
+      logger,
+      ...(facade ? { assertionFor: (caller: RequestAuthContext) => facade.assertionFor(caller) } : {}),
+      ...options.outbound,
+    },
   );
   // A Key Vault that is down at start-up must not keep the server down: outbound calls fail with a
   // clear, retryable error until the credential can be loaded, then work without a restart.
@@ -171,9 +200,16 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   });
 
   const azureAd = config.inboundAuthentication.azureAd;
-  const nodeMetadata = azureAd ? createProtectedResourceMetadataHandler({ azureAd, ...urls }) : () => false;
+  const servers = facade ? { authorizationServers: [facade.issuer] } : {};
+  const prm = azureAd
+    ? createProtectedResourceMetadataHandler({ azureAd, ...urls, ...servers })
+    : () => false;
+  // the façade's own paths (authorization server metadata, authorize, token, …) come first
+  const nodeMetadata = facade
+    ? (req: IncomingMessage, res: ServerResponse) => facade.handle(req, res) || prm(req, res)
+    : prm;
   const fetchMetadata = azureAd
-    ? createProtectedResourceMetadataFetchHandler({ azureAd, ...urls })
+    ? createProtectedResourceMetadataFetchHandler({ azureAd, ...urls, ...servers })
     : () => undefined;
   const authenticate = createAuthMiddleware(inbound, {
     ...urls,

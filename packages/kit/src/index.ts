@@ -1,2 +1,8 @@
-export type { AuthenticatedRequest, McpAuth, McpAuthOptions } from './createMcpAuth.js';
+export type {
+  AuthenticatedRequest,
+  AuthorizationServerFacade,
+  McpAuth,
+  McpAuthOptions,
+  Readiness,
+} from './createMcpAuth.js';
 export { createMcpAuth } from './createMcpAuth.js';

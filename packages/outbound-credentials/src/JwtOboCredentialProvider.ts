@@ -46,6 +46,12 @@ export interface JwtOboCredentialProviderOptions {
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
   /** Clock in milliseconds (token expiry checks and the cache), for tests; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The assertion to exchange for a caller, when it is not the caller's own token: an
+   * authorization-server façade returns the user's stored upstream Entra token for its own tokens
+   * (undefined: the caller's token).
+   */
+  readonly assertionFor?: (caller: RequestAuthContext) => Promise<string | undefined>;
 }
 
 /** How long a failed app-credential load (Key Vault) is reused before trying again. */
@@ -69,6 +75,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly #logger: OutboundLogger;
   readonly #shared: DistributedTokenStore | undefined;
   readonly #msalLogLevel: JwtOboCredentialProviderOptions['msalLogLevel'];
+  readonly #assertionFor: JwtOboCredentialProviderOptions['assertionFor'];
   #cca: Promise<ConfidentialClientApplication> | undefined;
   #acquisitionsSinceClear = 0;
   /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
@@ -88,6 +95,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     this.#cachePlugin = options.cachePlugin;
     this.#shared = options.distributedCache;
     this.#msalLogLevel = options.msalLogLevel;
+    this.#assertionFor = options.assertionFor;
     this.#credential = resolveAppCredential(options.clientCredential, options.managedIdentity);
   }
 
@@ -270,7 +278,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
     try {
       this.#networkRequests++;
       const result = await cca.acquireTokenOnBehalfOf({
-        oboAssertion: caller.rawToken,
+        oboAssertion: (await this.#assertionFor?.(caller)) ?? caller.rawToken,
         scopes,
         authority: `${this.#azureAd.instance}${tenantId}`,
       });

@@ -25,6 +25,10 @@ export interface CredentialProviderFactoryOptions {
   readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
   /** Overrides the store built from `outboundAuthentication.tokenCache`. */
   readonly distributedCache?: DistributedTokenStore;
+  /** JwtObo: the assertion for a caller when it is not the caller's own token (an authorization-server façade's). */
+  readonly assertionFor?: (
+    caller: import('@mcp-auth-kit/auth-core').RequestAuthContext,
+  ) => Promise<string | undefined>;
   /** Clock in milliseconds for the caller-token providers (expiry checks, caches), for tests; default `Date.now`. */
   readonly now?: () => number;
 }

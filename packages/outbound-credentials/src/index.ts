@@ -1,6 +1,11 @@
 export { AppOnlyAsHostProvider } from './AppOnlyAsHostProvider.js';
 export type { MsalAppCredential } from './appCredential.js';
-export { certificateFromPem, certificateFromPkcs12, FEDERATED_CREDENTIAL_SCOPE } from './appCredential.js';
+export {
+  certificateFromPem,
+  certificateFromPkcs12,
+  FEDERATED_CREDENTIAL_SCOPE,
+  resolveAppCredential,
+} from './appCredential.js';
 export type {
   CredentialProviderFactory,
   CredentialProviderFactoryOptions,

@@ -1,0 +1,507 @@
+// The authorization-server façade end to end: real SDK clients that register themselves (DCR, or
+// a Client ID Metadata Document) sign in through the façade's consent page and Entra ID (the
+// emulator), get the façade's tokens, and query PostgreSQL as alice through On-Behalf-Of with the
+// stored upstream token. Then the attacks: redirect URI mismatch, open redirect, code replay,
+// PKCE mismatch, refresh reuse, consent CSRF, and metadata documents that redirect, are too large
+// or resolve to private addresses.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
+import { issueServerCertificate } from '@mcp-auth-kit/testing';
+import {
+  Client,
+  type OAuthClientProvider,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorld, type World } from './world.js';
+
+let world: World;
+let docs: Server;
+let docsOrigin: string;
+const documents = new Map<string, { status: number; body: string; headers?: Record<string, string> }>();
+beforeAll(async () => {
+  world = await startWorld();
+  const cert = issueServerCertificate(world.emulator.ca);
+  docs = createHttpsServer({ cert: cert.certificatePem, key: cert.privateKeyPem }, (req, res) => {
+    const doc = documents.get(req.url ?? '');
+    if (!doc) return void res.writeHead(404).end();
+    res.writeHead(doc.status, { 'content-type': 'application/json', ...doc.headers }).end(doc.body);
+  });
+  await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
+  docsOrigin = `https://127.0.0.1:${(docs.address() as { port: number }).port}`;
+}, 120_000);
+afterAll(async () => {
+  docs?.close();
+  await world?.stop();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A server with the façade in front of Entra ID: the API app's Application ID URI is the MCP URL. */
+async function facadeSetup(options: { sdk?: 'v1'; devMode?: boolean } = {}) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const resource = `${issuer}/mcp`;
+  const apiClientId = randomUUID();
+  const secret = `secret-${randomUUID()}`;
+  world.emulator.registerApp({
+    clientId: apiClientId,
+    secret,
+    identifierUris: [resource],
+    exposedScopes: ['mcp.tools'],
+    redirectUris: [`${issuer}/oauth/callback`],
+  });
+  const proxy = new OAuthProxy({
+    issuer,
+    resource,
+    devMode: options.devMode ?? true,
+    upstream: {
+      instance: world.emulator.instance,
+      tenantId: world.emulator.tenantId,
+      clientId: apiClientId,
+      scopes: [`${resource}/mcp.tools`],
+      credential: { clientSecret: secret },
+    },
+    logger: { info() {}, warn() {} },
+  });
+  const server = await world.server(
+    {
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: world.emulator.instance,
+          tenantId: world.emulator.tenantId,
+          clientId: apiClientId,
+          requiredScopes: ['mcp.tools'],
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+    },
+    { port, authorizationServer: proxy, ...(options.sdk ? { sdk: options.sdk } : {}) },
+  );
+  return { server, proxy, issuer, resource };
+}
+
+/** A browser: a cookie jar and manual redirects. */
+function browser() {
+  const jar = new Map<string, string>();
+  return async (url: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (jar.size > 0) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return res;
+  };
+}
+
+/** What a person does: allow on the consent page, pick alice at Entra ID; answers the client's callback URL. */
+async function signInAsAlice(authorizationUrl: URL, go = browser()): Promise<URL> {
+  const consent = await go(authorizationUrl.href);
+  expect(consent.status).toBe(200);
+  const page = await consent.text();
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page)![1]!;
+  const allowed = await go(new URL('/oauth/consent', authorizationUrl).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ transaction: field('transaction'), csrf: field('csrf'), decision: 'allow' }),
+  });
+  expect(allowed.status).toBe(302);
+  const entra = new URL(allowed.headers.get('location')!);
+  expect(entra.href.startsWith(world.emulator.instance)).toBe(true);
+  entra.searchParams.set('login_hint', 'alice@contoso.com'); // the person picks alice
+  const back = await go(entra.href);
+  const callback = await go(back.headers.get('location')!);
+  expect(callback.status).toBe(302);
+  return new URL(callback.headers.get('location')!);
+}
+
+type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
+type ClientInfo = Awaited<ReturnType<OAuthClientProvider['clientInformation']>>;
+/** A client that registers itself: no client id of its own unless it publishes a metadata document. */
+class SelfRegisteringProvider implements OAuthClientProvider {
+  authorizationUrl: URL | undefined;
+  #tokens: Tokens;
+  #client: ClientInfo;
+  #verifier = '';
+  constructor(readonly clientMetadataUrl?: string) {}
+  get redirectUrl() {
+    return 'http://localhost:53682/callback';
+  }
+  get clientMetadata() {
+    return {
+      client_name: 'Self-registering e2e client',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  clientInformation() {
+    return this.#client;
+  }
+  saveClientInformation(info: ClientInfo) {
+    this.#client = info;
+  }
+  tokens() {
+    return this.#tokens;
+  }
+  saveTokens(tokens: Tokens) {
+    this.#tokens = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.#verifier = verifier;
+  }
+  codeVerifier() {
+    return this.#verifier;
+  }
+}
+
+const query = async (client: { callTool: Client['callTool'] }) =>
+  (await client.callTool({
+    name: 'postgres_database_query',
+    arguments: {
+      server: 'local',
+      database: 'demo',
+      query: 'SELECT current_user AS u, note FROM alice_notes',
+    },
+  })) as { structuredContent?: { rows: unknown[] }; isError?: boolean; content: Array<{ text: string }> };
+
+describe('the façade: clients that register themselves sign in and query as alice', () => {
+  it('SDK v2 client through Dynamic Client Registration: metadata, register, consent, Entra ID, code, On-Behalf-Of with the stored upstream token', async () => {
+    const { server, issuer } = await facadeSetup();
+    const metadata = (await (
+      await fetch(`${issuer}/.well-known/oauth-authorization-server`)
+    ).json()) as Record<string, unknown>;
+    expect(metadata).toMatchObject({
+      issuer,
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+      registration_endpoint: `${issuer}/oauth/register`,
+    });
+    const prm = (await (await fetch(`${issuer}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      authorization_servers: string[];
+    };
+    expect(prm.authorization_servers).toEqual([issuer]);
+
+    const provider = new SelfRegisteringProvider();
+    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+    await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+    expect(provider.clientInformation()?.client_id).toMatch(/^dcr-/);
+    const callback = await signInAsAlice(provider.authorizationUrl!);
+    expect(callback.searchParams.get('iss')).toBe(issuer);
+    await transport.finishAuth(callback.searchParams);
+
+    const client = new Client({ name: 'e2e', version: '0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+    );
+    expect((await query(client)).structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+    await client.close();
+  });
+
+  it('SDK v2 client with a Client ID Metadata Document (its client_id is an https URL)', async () => {
+    const { server } = await facadeSetup();
+    const url = `${docsOrigin}/clients/${randomUUID()}.json`;
+    const provider = new SelfRegisteringProvider(url);
+    documents.set(new URL(url).pathname, {
+      status: 200,
+      body: JSON.stringify({ client_id: url, ...provider.clientMetadata }),
+      headers: { 'cache-control': 'max-age=600' },
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
+    await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+    expect(provider.authorizationUrl!.searchParams.get('client_id')).toBe(url);
+    const go = browser();
+    const consent = await (await go(provider.authorizationUrl!.href)).text();
+    expect(consent).toContain('Self-registering e2e client'); // named from its metadata
+    expect(consent).toContain('/mcp/mcp.tools');
+    await transport.finishAuth((await signInAsAlice(provider.authorizationUrl!)).searchParams);
+    const client = new Client({ name: 'e2e', version: '0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+    );
+    expect((await query(client)).structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+    await client.close();
+  });
+
+  it('SDK v1 client (2025-11-25) through Dynamic Client Registration, on the v1 server', async () => {
+    const { server } = await facadeSetup({ sdk: 'v1' });
+    const provider = new SelfRegisteringProvider();
+    const transport = new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never });
+    await expect(new ClientV1({ name: 'e2e-v1', version: '0' }).connect(transport)).rejects.toThrow();
+    const callback = await signInAsAlice(provider.authorizationUrl!);
+    await transport.finishAuth(callback.searchParams.get('code')!);
+    const client = new ClientV1({ name: 'e2e-v1', version: '0' });
+    await client.connect(new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never }));
+    expect((await query(client as never)).structuredContent?.rows).toEqual([
+      ['alice@contoso.com', 'only alice'],
+    ]);
+    await client.close();
+  });
+});
+
+/** Registers a public client by DCR and runs a sign-in to a code, by hand. */
+async function codeFor(issuer: string) {
+  const reg = await fetch(`${issuer}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'attacker test',
+      redirect_uris: ['http://127.0.0.1:9999/cb'],
+      token_endpoint_auth_method: 'none',
+    }),
+  });
+  expect(reg.status).toBe(201);
+  const { client_id: clientId } = (await reg.json()) as { client_id: string };
+  const verifier = randomBytes(32).toString('base64url');
+  const url = new URL(`${issuer}/oauth/authorize`);
+  for (const [k, v] of Object.entries({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: 'http://127.0.0.1:9999/cb',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: 'st',
+  }))
+    url.searchParams.set(k, v);
+  const callback = await signInAsAlice(url);
+  return { clientId, verifier, code: callback.searchParams.get('code')!, authorizeUrl: url };
+}
+const tokenRequest = (issuer: string, params: Record<string, string>) =>
+  fetch(`${issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+
+describe('the façade under attack', () => {
+  it('a redirect URI that was not registered (or points elsewhere) gets an error page, never a redirect', async () => {
+    const { issuer } = await facadeSetup();
+    const { clientId, authorizeUrl } = await codeFor(issuer);
+    for (const target of ['http://127.0.0.1:9999/other', 'https://evil.example/cb']) {
+      const url = new URL(authorizeUrl);
+      url.searchParams.set('redirect_uri', target);
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('Redirect URI mismatch');
+    }
+    const unknown = new URL(authorizeUrl);
+    unknown.searchParams.set('client_id', 'dcr-not-registered');
+    expect((await fetch(unknown, { redirect: 'manual' })).status).toBe(400);
+    void clientId;
+  });
+
+  it('codes are single use and bound to the PKCE verifier, client and redirect URI', async () => {
+    const { issuer } = await facadeSetup();
+    const { clientId, verifier, code } = await codeFor(issuer);
+    const bad = await tokenRequest(issuer, {
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      code,
+      code_verifier: 'x'.repeat(43),
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'invalid_grant' });
+    // the failed attempt consumed it: a code is redeemed at most once
+    const again = await tokenRequest(issuer, {
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+    });
+    expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
+
+    const second = await codeFor(issuer);
+    const ok = await tokenRequest(issuer, {
+      grant_type: 'authorization_code',
+      client_id: second.clientId,
+      code: second.code,
+      code_verifier: second.verifier,
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+    });
+    expect(ok.status).toBe(200);
+    const replay = await tokenRequest(issuer, {
+      grant_type: 'authorization_code',
+      client_id: second.clientId,
+      code: second.code,
+      code_verifier: second.verifier,
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+    });
+    expect(await replay.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('already used'),
+    });
+  });
+
+  it('a rotated refresh token used again revokes the whole family', async () => {
+    const { issuer, server } = await facadeSetup();
+    const { clientId, verifier, code } = await codeFor(issuer);
+    const first = (await (
+      await tokenRequest(issuer, {
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        code,
+        code_verifier: verifier,
+        redirect_uri: 'http://127.0.0.1:9999/cb',
+      })
+    ).json()) as { refresh_token: string; access_token: string };
+    const second = (await (
+      await tokenRequest(issuer, {
+        grant_type: 'refresh_token',
+        client_id: clientId,
+        refresh_token: first.refresh_token,
+      })
+    ).json()) as { refresh_token: string; access_token: string };
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    // the thief replays the old one: refused, and the legitimate newer one is dead too
+    const reuse = await tokenRequest(issuer, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: first.refresh_token,
+    });
+    expect(await reuse.json()).toMatchObject({ error: 'invalid_grant' });
+    const after = await tokenRequest(issuer, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: second.refresh_token,
+    });
+    expect(await after.json()).toMatchObject({ error: 'invalid_grant' });
+    // and the access token already issued can no longer reach the database as alice
+    const client = await world.clientV2(server.mcpUrl, second.access_token);
+    const result = await query(client as never);
+    expect(result.isError).toBe(true);
+    expect(result.content[0]!.text).toContain('revoked or has ended; sign in again');
+  });
+
+  it('revocation (RFC 7009) ends the sign-in; unknown tokens get 200 too', async () => {
+    const { issuer } = await facadeSetup();
+    const { clientId, verifier, code } = await codeFor(issuer);
+    const tokens = (await (
+      await tokenRequest(issuer, {
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        code,
+        code_verifier: verifier,
+        redirect_uri: 'http://127.0.0.1:9999/cb',
+      })
+    ).json()) as { refresh_token: string };
+    const revoke = (token: string) =>
+      fetch(`${issuer}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: clientId }),
+      });
+    expect((await revoke(tokens.refresh_token)).status).toBe(200);
+    expect((await revoke('not-a-token')).status).toBe(200);
+    const refresh = await tokenRequest(issuer, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: tokens.refresh_token,
+    });
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('the consent form refuses a POST without this browser’s cookie or with another CSRF value', async () => {
+    const { issuer } = await facadeSetup();
+    const { authorizeUrl } = await codeFor(issuer);
+    const go = browser();
+    const page = await (await go(authorizeUrl.href)).text();
+    const transaction = /name="transaction" value="([^"]+)"/.exec(page)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const post = (fetcher: typeof go, body: Record<string, string>) =>
+      fetcher(`${issuer}/oauth/consent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body),
+      });
+    // a cross-site form post: the attacker's browser has no cookie for this transaction
+    expect((await post(browser(), { transaction, csrf, decision: 'allow' })).status).toBe(403);
+    expect((await post(go, { transaction, csrf: 'forged', decision: 'allow' })).status).toBe(403);
+    expect((await post(go, { transaction, csrf, decision: 'allow' })).status).toBe(302);
+  });
+
+  it('client metadata documents that redirect, are too large, name another client or resolve to a private address are refused', async () => {
+    const { issuer } = await facadeSetup();
+    const authorize = async (clientId: string) => {
+      const url = new URL(`${issuer}/oauth/authorize`);
+      url.searchParams.set('client_id', clientId);
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('redirect_uri', 'http://localhost:53682/callback');
+      url.searchParams.set('code_challenge', 'a'.repeat(43));
+      url.searchParams.set('code_challenge_method', 'S256');
+      const res = await fetch(url, { redirect: 'manual' });
+      return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+    };
+    const path = () => `/clients/${randomUUID()}.json`;
+    const redirecting = path();
+    documents.set(redirecting, {
+      status: 302,
+      body: '',
+      headers: { location: `${docsOrigin}/elsewhere.json` },
+    });
+    expect(await authorize(`${docsOrigin}${redirecting}`)).toMatchObject({
+      status: 400,
+      location: null,
+      text: expect.stringContaining('redirects are not followed'),
+    });
+    const large = path();
+    documents.set(large, {
+      status: 200,
+      body: JSON.stringify({
+        client_id: `${docsOrigin}${large}`,
+        redirect_uris: ['http://localhost:53682/callback'],
+        padding: 'x'.repeat(20_000),
+      }),
+    });
+    expect((await authorize(`${docsOrigin}${large}`)).text).toContain('larger than 5120 bytes');
+    const other = path();
+    documents.set(other, {
+      status: 200,
+      body: JSON.stringify({
+        client_id: 'https://someone-else.example/c.json',
+        redirect_uris: ['http://localhost:53682/callback'],
+      }),
+    });
+    expect((await authorize(`${docsOrigin}${other}`)).text).toContain('names another client_id');
+
+    // outside dev mode a loopback (or any private) address is refused before anything is fetched
+    const strict = await facadeSetup({ devMode: false });
+    const fetched = documents.size;
+    const privateDoc = path();
+    documents.set(privateDoc, { status: 200, body: '{}' });
+    const refused = await fetch(
+      `${strict.issuer}/oauth/authorize?client_id=${encodeURIComponent(`${docsOrigin}${privateDoc}`)}&response_type=code`,
+      { redirect: 'manual' },
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('is an address that is not public');
+    const byName = await fetch(
+      `${strict.issuer}/oauth/authorize?client_id=${encodeURIComponent(`https://localhost:${new URL(docsOrigin).port}${privateDoc}`)}&response_type=code`,
+      { redirect: 'manual' },
+    );
+    expect(await byName.text()).toContain('resolves to an address that is not public');
+    expect(documents.size).toBe(fetched + 1);
+  });
+});
