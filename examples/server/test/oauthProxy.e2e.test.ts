@@ -388,11 +388,18 @@ describe('the façade under attack', () => {
       refresh_token: second.refresh_token,
     });
     expect(await after.json()).toMatchObject({ error: 'invalid_grant' });
-    // and the access token already issued can no longer reach the database as alice
-    const client = await world.clientV2(server.mcpUrl, second.access_token);
-    const result = await query(client as never);
-    expect(result.isError).toBe(true);
-    expect(result.content[0]!.text).toContain('revoked or has ended; sign in again');
+    // and the access token already issued is refused at the door (401), on every request
+    const res = await fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${second.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error_description="the sign-in was revoked"');
   });
 
   it('revocation (RFC 7009) ends the sign-in; unknown tokens get 200 too', async () => {

@@ -118,6 +118,12 @@ const MAX_FORM_BYTES = 16 * 1024;
 const CSRF_COOKIE = 'mcp_auth_kit_consent';
 const UPSTREAM_REFRESH_MARGIN_MS = 120_000;
 
+class RevokedSignIn extends Error {
+  constructor() {
+    super('the sign-in behind this token was revoked');
+  }
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 const random = () => randomBytes(32).toString('base64url');
 
@@ -661,6 +667,11 @@ export class OAuthProxy {
       clockTolerance: 60,
       requiredClaims: ['exp', 'oid', 'tid', 'grant'],
     });
+    // a revoked sign-in (revocation, or a refresh token replayed) ends its access tokens at once,
+    // on every replica: the grant is looked up on each request
+    if (!(await this.#store.get<Grant>(`grant:${String(payload.grant)}`))) {
+      throw new RevokedSignIn();
+    }
     return createRequestAuthContext(token, payload as Record<string, unknown>);
   }
 
@@ -684,12 +695,25 @@ export class OAuthProxy {
         if (match && issuer === this.issuer) {
           try {
             return { kind: 'authenticated', context: await this.verifyAccessToken(match[1]!) };
-          } catch {
+          } catch (error) {
+            const code = String((error as { code?: unknown }).code ?? '');
+            if (error instanceof RevokedSignIn || code.startsWith('ERR_J')) {
+              return {
+                kind: 'challenge',
+                status: 401,
+                error: 'invalid_token',
+                errorDescription:
+                  error instanceof RevokedSignIn
+                    ? 'the sign-in was revoked'
+                    : 'the token is invalid or expired',
+              };
+            }
+            // the store cannot be read (Redis down): not the caller's fault
+            this.#logger.warn(`OAuth proxy: token state unavailable: ${safeErrorMessage(error)}`);
             return {
-              kind: 'challenge',
-              status: 401,
-              error: 'invalid_token',
-              errorDescription: 'the token is invalid or expired',
+              kind: 'unavailable',
+              retryAfterSeconds: 5,
+              errorDescription: 'sign-in state is unavailable; try again',
             };
           }
         }
