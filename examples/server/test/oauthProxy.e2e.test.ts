@@ -5,6 +5,7 @@
 // PKCE mismatch, refresh reuse, consent CSRF, and metadata documents that redirect, are too large
 // or resolve to private addresses.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
@@ -17,6 +18,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launchChromium, runBrowserTests } from './browser.js';
 import { startWorld, type World } from './world.js';
 
 let world: World;
@@ -138,10 +140,10 @@ class SelfRegisteringProvider implements OAuthClientProvider {
   #tokens: Tokens;
   #client: ClientInfo;
   #verifier = '';
-  constructor(readonly clientMetadataUrl?: string) {}
-  get redirectUrl() {
-    return 'http://localhost:53682/callback';
-  }
+  constructor(
+    readonly clientMetadataUrl?: string,
+    readonly redirectUrl = 'http://localhost:53682/callback',
+  ) {}
   get clientMetadata() {
     return {
       client_name: 'Self-registering e2e client',
@@ -512,3 +514,68 @@ describe('the façade under attack', () => {
     expect(documents.size).toBe(fetched + 1);
   });
 });
+
+const browserTest = runBrowserTests ? it : it.skip;
+describe(`the façade in a real browser (headless Chromium, JavaScript off)${chromiumMissing ? `: skipped, ${chromiumMissing}` : ''}`, () => {
+  browserTest(
+    'a person allows the client on the consent page, picks alice at Entra ID, and the client gets its code and queries as alice',
+    async () => {
+      const { server, resource } = await facadeSetup();
+      let received!: (q: URLSearchParams) => void;
+      const callbackQuery = new Promise<URLSearchParams>((resolve) => {
+        received = resolve;
+      });
+      const loopback = createHttpServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<p>Signed in. You can close this window.</p>');
+        if (url.pathname === '/callback') received(url.searchParams);
+      });
+      await new Promise<void>((resolve) => loopback.listen(0, '127.0.0.1', resolve));
+      const redirectUrl = `http://127.0.0.1:${(loopback.address() as { port: number }).port}/callback`;
+      const chromium = await launchChromium([world.emulator.httpsUrl]);
+      try {
+        const provider = new SelfRegisteringProvider(undefined, redirectUrl);
+        const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+          authProvider: provider,
+        });
+        await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
+
+        const context = await chromium.newContext({
+          javaScriptEnabled: false,
+          viewport: { width: 390, height: 844 },
+        });
+        const page = await context.newPage();
+        await page.goto(provider.authorizationUrl!.href);
+        // the consent page names the client (from its registration) and the scopes it asks for
+        await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+          'Allow Self-registering e2e client?',
+        );
+        await expect(page.textContent('body')).resolves.toContain(`${resource}/mcp.tools`);
+        expect(
+          await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth').catch(() => true),
+        ).toBe(true);
+        await page.getByRole('button', { name: 'Allow' }).click();
+        // Entra ID's sign-in page (the emulator's): the person picks alice
+        await page.getByRole('link', { name: 'alice@contoso.com' }).click();
+        const query = await callbackQuery;
+        expect(query.get('iss')).toBe(new URL(resource).origin);
+        await transport.finishAuth(query);
+        await context.close();
+
+        const client = new Client({ name: 'e2e', version: '0' });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
+        );
+        expect((await query_(client)).structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+        await client.close();
+      } finally {
+        await chromium.close();
+        loopback.close();
+      }
+    },
+    60_000,
+  );
+});
+const query_ = query;

@@ -354,8 +354,9 @@ export class OAuthProxy {
       }),
       {
         'x-frame-options': 'DENY',
-        'content-security-policy':
-          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        // no form-action: browsers apply it to the redirects after the form (to Entra ID, then to
+        // the client's redirect URI), which it would block; the page runs no script at all
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
       },
     );
   }
