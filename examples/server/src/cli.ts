@@ -17,7 +17,7 @@ const USAGE = `Usage:
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
                          [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
                          [--resource-url URL] [--trust-forwarded-headers] [--sdk v2|v1] [--json]
-  mcp-auth-example dev [--port 3000] [--json]
+  mcp-auth-example dev [--port 3000] [--oauth-proxy] [--json]
   mcp-auth-example doctor --config <appsettings.json> [--resource-url URL] [--token JWT] [--json]
                          (checks a deployment; exit 0 only when every check passes)`;
 
@@ -131,7 +131,12 @@ async function doctor(argv: string[]): Promise<void> {
 async function dev(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      json: { type: 'boolean' },
+      'oauth-proxy': { type: 'boolean' },
+    },
   });
   const port = parsePort(values.port, 3000);
   const ca = await loadOrCreateCertificateAuthority(
@@ -154,7 +159,12 @@ async function dev(argv: string[]): Promise<void> {
     return;
   }
   const stopTelemetry = await startTelemetry();
-  const env = await startDevEnvironment({ ca, port, host: values.host ?? '127.0.0.1' });
+  const env = await startDevEnvironment({
+    ca,
+    port,
+    host: values.host ?? '127.0.0.1',
+    oauthProxy: values['oauth-proxy'] ?? false,
+  });
   onSignals(async () => {
     await env.stop();
     await stopTelemetry?.();
@@ -191,6 +201,13 @@ async function dev(argv: string[]): Promise<void> {
       `    trust the emulator's CA first: NODE_EXTRA_CA_CERTS=${env.caFile} (Node clients such as MCP Inspector; VS Code: add it to the OS store)`,
       `    MCP Inspector: Streamable HTTP, URL ${env.mcpUrl}, OAuth client id ${env.clientId}; pick alice on the sign-in page`,
       '',
+      ...(env.authorizationServer
+        ? [
+            '  Clients that register themselves (Claude Code, Cursor, the SDK clients) sign in through the façade:',
+            `    ${env.authorizationServer}/.well-known/oauth-authorization-server (Dynamic Client Registration and Client ID Metadata Documents)`,
+            '',
+          ]
+        : []),
       '  Azure Resource Manager (emulated; alice is a Contributor, bob a Reader):',
       `    subscription ${env.azure.subscriptionId}, resource group ${env.azure.resourceGroup}, flexible server ${env.azure.server}`,
       `    postgres_list {"subscription":"${env.azure.subscriptionId}","resourceGroup":"${env.azure.resourceGroup}"} finds it; postgres_server_param_set changes a parameter as alice`,

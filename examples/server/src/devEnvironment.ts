@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
 import { type CertificateAuthority, EntraEmulator, startTokenGatedPostgres } from '@mcp-auth-kit/testing';
 import { parseExampleConfig } from './exampleConfig.js';
 import { type RunningExampleServer, startExampleServer } from './startExampleServer.js';
@@ -18,6 +20,8 @@ export interface DevEnvironment {
     readonly resourceGroup: string;
     readonly server: string;
   };
+  /** With the façade (`--oauth-proxy`): its issuer, where clients that register themselves sign in. */
+  readonly authorizationServer: string | undefined;
   readonly server: RunningExampleServer;
   readonly emulator: EntraEmulator;
   stop(): Promise<void>;
@@ -80,6 +84,11 @@ export async function startDevEnvironment(options: {
   ca: CertificateAuthority;
   port?: number;
   host?: string;
+  /**
+   * The authorization-server façade in front of the emulator (`dev --oauth-proxy`): clients that
+   * register themselves (DCR, metadata documents) sign in through it.
+   */
+  oauthProxy?: boolean;
 }): Promise<DevEnvironment> {
   const emulator = await EntraEmulator.start({ ca: options.ca });
   const cleanups: Array<() => Promise<void>> = [() => emulator.stop()];
@@ -128,10 +137,31 @@ export async function startDevEnvironment(options: {
         },
       },
     });
+    const host = options.host ?? '127.0.0.1';
+    // the façade's issuer is this server's origin: with it, the port must be known first
+    const port =
+      options.oauthProxy && (options.port ?? 3000) === 0 ? await freePort(host) : (options.port ?? 3000);
+    const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const proxy = options.oauthProxy
+      ? new OAuthProxy({
+          issuer: origin,
+          resource: `${origin}/mcp`,
+          devMode: true,
+          upstream: {
+            instance: emulator.instance,
+            tenantId: emulator.tenantId,
+            clientId: apiClientId,
+            scopes: [`${origin}/mcp/mcp.tools`],
+            credential: { clientSecret: secret },
+          },
+          logger: { info() {}, warn: (m: string) => console.error(m) },
+        })
+      : undefined;
     const server = await startExampleServer({
       config,
-      port: options.port ?? 3000,
-      host: options.host ?? '127.0.0.1',
+      port,
+      host,
+      ...(proxy ? { authorizationServer: proxy } : {}),
     });
     cleanups.unshift(() => server.close());
     // Sign-in ready: the API's Application ID URI is the MCP URL (what MCP clients send as
@@ -144,6 +174,7 @@ export async function startDevEnvironment(options: {
       secret,
       identifierUris: [server.mcpUrl, localhostUrl],
       exposedScopes: ['mcp.tools'],
+      ...(proxy ? { redirectUris: [proxy.callbackUrl] } : {}),
     });
     const publicClient = emulator.registerApp({
       displayName: 'MCP clients (dev mode)',
@@ -170,6 +201,7 @@ export async function startDevEnvironment(options: {
       clientId: publicClient.clientId,
       caFile: options.ca.certificatePath ?? '',
       azure: { subscriptionId, resourceGroup, server: flexible.name },
+      authorizationServer: proxy?.issuer,
       server,
       emulator,
       async stop() {
@@ -180,4 +212,15 @@ export async function startDevEnvironment(options: {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     throw error;
   }
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -212,4 +212,33 @@ describe('mcp-auth-example dev', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   }, 60_000);
+
+  it('dev --oauth-proxy: the façade in front of the emulator, the same JSON fields, clients register themselves', async () => {
+    const { child } = run(['dev', '--oauth-proxy', '--json', '--port', '0']);
+    const info = JSON.parse(await firstLine(child)) as Record<string, unknown> & { mcpUrl: string };
+    expect(Object.keys(info)).toEqual(
+      expect.arrayContaining(['mcpUrl', 'tokens', 'authority', 'clientId', 'caFile', 'azure']),
+    );
+    const origin = new URL(info.mcpUrl).origin;
+    const prm = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      authorization_servers: string[];
+    };
+    expect(prm.authorization_servers).toEqual([origin]);
+    const as = (await (await fetch(`${origin}/.well-known/oauth-authorization-server`)).json()) as {
+      registration_endpoint: string;
+    };
+    const registered = await fetch(as.registration_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Inspector',
+        redirect_uris: ['http://localhost:6274/oauth/callback'],
+        token_endpoint_auth_method: 'none',
+      }),
+    });
+    expect(registered.status).toBe(201);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
 });
