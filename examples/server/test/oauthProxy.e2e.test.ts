@@ -51,7 +51,9 @@ function freePort(): Promise<number> {
 }
 
 /** A server with the façade in front of Entra ID: the API app's Application ID URI is the MCP URL. */
-async function facadeSetup(options: { sdk?: 'v1'; devMode?: boolean } = {}) {
+async function facadeSetup(
+  options: { sdk?: 'v1'; devMode?: boolean; rateLimits?: { registrationsPerMinute?: number } } = {},
+) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const resource = `${issuer}/mcp`;
@@ -68,6 +70,7 @@ async function facadeSetup(options: { sdk?: 'v1'; devMode?: boolean } = {}) {
     issuer,
     resource,
     devMode: options.devMode ?? true,
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     upstream: {
       instance: world.emulator.instance,
       tenantId: world.emulator.tenantId,
@@ -296,6 +299,72 @@ const tokenRequest = (issuer: string, params: Record<string, string>) =>
   });
 
 describe('the façade under attack', () => {
+  it('registration is rate limited per address (429 slow_down with Retry-After), and bad metadata gets RFC 7591 errors', async () => {
+    const { issuer } = await facadeSetup({ rateLimits: { registrationsPerMinute: 3 } });
+    const register = (body: unknown, type = 'application/json') =>
+      fetch(`${issuer}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: JSON.stringify(body),
+      });
+    expect(await (await register({ redirect_uris: ['http://evil.example/cb'] })).json()).toMatchObject({
+      error: 'invalid_redirect_uri',
+    });
+    expect(
+      await (await register({ redirect_uris: ['https://a.example/cb'], grant_types: ['password'] })).json(),
+    ).toMatchObject({
+      error: 'invalid_client_metadata',
+    });
+    expect((await register({ redirect_uris: ['https://a.example/cb'] })).status).toBe(201);
+    const limited = await register({ redirect_uris: ['https://a.example/cb'] });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ error: 'slow_down' });
+    // the token endpoint: form bodies only, known grant types only, no stack in any answer
+    const wrongType = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(await wrongType.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'the body must be application/x-www-form-urlencoded',
+    });
+    const unknownClient = await tokenRequest(issuer, {
+      grant_type: 'client_credentials',
+      client_id: 'dcr-nope',
+    });
+    expect(unknownClient.status).toBe(401);
+    expect(await unknownClient.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('the upstream token is renewed at Entra ID (with scope) when it is about to expire, and the query goes through', async () => {
+    const { issuer, server } = await facadeSetup();
+    const lifetime = world.emulator.tokenLifetimeSeconds;
+    world.emulator.tokenLifetimeSeconds = 90; // within the façade's two-minute renewal margin
+    let tokens: { access_token: string };
+    try {
+      const { clientId, verifier, code } = await codeFor(issuer);
+      tokens = (await (
+        await tokenRequest(issuer, {
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code,
+          code_verifier: verifier,
+          redirect_uri: 'http://127.0.0.1:9999/cb',
+        })
+      ).json()) as { access_token: string };
+    } finally {
+      world.emulator.tokenLifetimeSeconds = lifetime;
+    }
+    const before = world.emulator.countRequests({ grant: 'refresh_token' });
+    const client = await world.clientV2(server.mcpUrl, tokens.access_token);
+    expect((await query(client as never)).structuredContent?.rows).toEqual([
+      ['alice@contoso.com', 'only alice'],
+    ]);
+    expect(world.emulator.countRequests({ grant: 'refresh_token' })).toBe(before + 1);
+  });
+
   it('a redirect URI that was not registered (or points elsewhere) gets an error page, never a redirect', async () => {
     const { issuer } = await facadeSetup();
     const { clientId, authorizeUrl } = await codeFor(issuer);

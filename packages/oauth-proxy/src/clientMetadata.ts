@@ -126,7 +126,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
@@ -140,6 +139,9 @@ loopbackOnly.addAddress('::1', 'ipv6');
 
 /** Whether an address is private, loopback, link-local or otherwise not on the public internet. */
 export function isNonPublicAddress(address: string): boolean {
+  // an IPv4-mapped IPv6 address is its IPv4 address
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return isNonPublicAddress(mapped[1]!);
   const family = isIP(address);
   if (family === 0) return true;
   return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');

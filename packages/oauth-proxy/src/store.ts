@@ -46,6 +46,11 @@ export class MemoryFacadeStore implements FacadeStore {
   get size(): number {
     return this.#entries.size;
   }
+
+  /** The raw entries (keys and sealed values as stored), for tests that check nothing is in the clear. */
+  entriesForTest(): ReadonlyMap<string, { readonly value: string }> {
+    return this.#entries;
+  }
 }
 
 /** The parts of a node-redis v4/v5 client the Redis store uses. */

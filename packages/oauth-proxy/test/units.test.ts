@@ -1,0 +1,153 @@
+// The façade's parts on their own: the sealed store, the address and redirect URI rules, client
+// metadata validation and the rate limiter.
+import { randomBytes } from 'node:crypto';
+import {
+  ClientMetadataError,
+  fetchClientMetadata,
+  isNonPublicAddress,
+  MemoryFacadeStore,
+} from '@mcp-auth-kit/oauth-proxy';
+import { describe, expect, it } from 'vitest';
+import { checkRedirectUri, parseClientMetadata } from '../src/clientMetadata.js';
+import { RateLimiter } from '../src/rateLimit.js';
+import { SealedStore } from '../src/store.js';
+
+describe('SealedStore', () => {
+  it('keeps neither keys nor values in the clear, and a record moved or altered reads as absent', async () => {
+    const backing = new MemoryFacadeStore();
+    const sealed = new SealedStore(backing, randomBytes(32));
+    await sealed.set('code:secret-code', { grantId: 'g1', upstream: 'eyJ.upstream.token' }, 60_000);
+    const raw = dump(backing);
+    expect(JSON.stringify(raw)).not.toContain('secret-code');
+    expect(JSON.stringify(raw)).not.toContain('upstream.token');
+    expect(await sealed.get('code:secret-code')).toEqual({ grantId: 'g1', upstream: 'eyJ.upstream.token' });
+    // another key's value copied over: the associated data no longer matches
+    await sealed.set('code:other', { grantId: 'g2' }, 60_000);
+    const [[, v1], [k2]] = dump(backing) as [[string, string], [string, string]];
+    await backing.set(k2, v1, 60_000);
+    expect(await sealed.get('code:other')).toBeUndefined();
+    // another key entirely reads nothing
+    expect(await new SealedStore(backing, randomBytes(32)).get('code:secret-code')).toBeUndefined();
+    // take is single use
+    expect(await sealed.take('code:secret-code')).toBeTruthy();
+    expect(await sealed.take('code:secret-code')).toBeUndefined();
+  });
+
+  it('refuses oversized records and a key that is not 32 bytes', async () => {
+    expect(() => new SealedStore(new MemoryFacadeStore(), randomBytes(16))).toThrow(/32 bytes/);
+    const sealed = new SealedStore(new MemoryFacadeStore(), randomBytes(32));
+    await expect(sealed.set('x', { big: 'y'.repeat(40_000) }, 1000)).rejects.toThrow(/larger than/);
+  });
+
+  it('the memory store is bounded and expires entries', async () => {
+    const store = new MemoryFacadeStore(3);
+    for (const k of ['a', 'b', 'c', 'd']) await store.set(k, k, 60_000);
+    expect(store.size).toBe(3);
+    expect(await store.get('a')).toBeUndefined();
+    await store.set('short', 'v', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await store.get('short')).toBeUndefined();
+  });
+});
+
+/** The store's raw entries: what sits in memory (or in Redis) for each key. */
+function dump(store: MemoryFacadeStore): Array<[string, string]> {
+  return [...store.entriesForTest()].map(([k, v]) => [k, v.value]);
+}
+
+describe('client registration rules', () => {
+  it('redirect URIs: https, or http on a loopback host; no fragment', () => {
+    expect(checkRedirectUri('https://app.example/cb')).toBe('https://app.example/cb');
+    expect(checkRedirectUri('http://127.0.0.1:1234/cb')).toBe('http://127.0.0.1:1234/cb');
+    expect(checkRedirectUri('http://localhost/cb')).toBe('http://localhost/cb');
+    for (const bad of [
+      'http://app.example/cb',
+      'https://app.example/cb#x',
+      'javascript:alert(1)',
+      'not a url',
+      42,
+    ]) {
+      expect(() => checkRedirectUri(bad)).toThrow(ClientMetadataError);
+    }
+  });
+
+  it('metadata: redirect URIs required, auth method per path, grant and response types checked, names bounded', () => {
+    expect(() => parseClientMetadata({}, 'dcr')).toThrow(/redirect_uris/);
+    expect(() =>
+      parseClientMetadata(
+        { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'client_secret_post' },
+        'cimd',
+      ),
+    ).toThrow(/must be one of none/);
+    expect(() =>
+      parseClientMetadata(
+        { redirect_uris: ['https://a.example/cb'], grant_types: ['client_credentials'] },
+        'dcr',
+      ),
+    ).toThrow(/grant_types/);
+    expect(() =>
+      parseClientMetadata({ redirect_uris: ['https://a.example/cb'], client_name: 'x'.repeat(300) }, 'dcr'),
+    ).toThrow(/client_name/);
+    expect(
+      parseClientMetadata({ redirect_uris: ['https://a.example/cb'], client_name: 'A\u0007pp' }, 'dcr'),
+    ).toMatchObject({
+      clientName: 'App',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    });
+  });
+
+  it('addresses that are not public: loopback, private, link-local, CGNAT, unique local, mapped', () => {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:10.0.0.1',
+      '0.0.0.0',
+    ]) {
+      expect(isNonPublicAddress(a)).toBe(true);
+    }
+    for (const a of ['20.190.151.7', '2603:1061:14:44::1']) expect(isNonPublicAddress(a)).toBe(false);
+  });
+
+  it('metadata document URLs: https with a path, no credentials, fragment or dot segments', async () => {
+    for (const url of [
+      'http://client.example/doc.json',
+      'https://client.example/',
+      'https://u:p@client.example/d.json',
+      'https://client.example/a/../d.json',
+      'https://client.example/d.json#f',
+    ]) {
+      await expect(fetchClientMetadata(url)).rejects.toThrow(ClientMetadataError);
+    }
+    await expect(fetchClientMetadata('https://169.254.169.254/latest/meta-data.json')).rejects.toThrow(
+      /not public/,
+    );
+  });
+});
+
+describe('RateLimiter', () => {
+  it('allows the limit per window and key, then answers 429 slow_down with Retry-After; bounded keys', () => {
+    const limiter = new RateLimiter(2, 60_000, 2);
+    limiter.check('a', 'x');
+    limiter.check('a', 'x');
+    try {
+      limiter.check('a', 'too many');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({
+        status: 429,
+        error: 'slow_down',
+        headers: { 'retry-after': expect.stringMatching(/^\d+$/) },
+      });
+    }
+    limiter.check('b', 'x');
+    limiter.check('c', 'x'); // 'a' is dropped: at most two keys
+    limiter.check('a', 'x');
+  });
+});
