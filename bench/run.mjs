@@ -28,6 +28,7 @@ const ALL = [
   'replicas',
   'hostile',
   'telemetry',
+  'facade',
 ];
 if (only && !ALL.includes(only)) throw new Error(`--only: no benchmark ${only} (${ALL.join(', ')})`);
 const results =
@@ -65,6 +66,7 @@ const rep = results.replicas;
 const hostile = results.hostile;
 const reference = results['postgres-reference'];
 const telemetry = results.telemetry;
+const facade = results.facade;
 const targets = [];
 const target = (name, met, figure, reason) => targets.push({ name, met, figure, reason });
 
@@ -287,6 +289,21 @@ if (telemetry) {
     ),
     '',
     'Each mode in its own process (`bench/telemetry.mjs`; "not installed" makes resolving @opentelemetry/api fail as it does without the package), the modes run twice in turn and each keeps its better run. A tool call carries four spans (tool, token, connect, query) and three metric updates; a cached validation one counter and no span (a full validation has its span). In process: the SDK v1 client over InMemoryTransport, the token from the On-Behalf-Of cache, a warm pool.',
+    '',
+  );
+}
+if (facade) {
+  lines.push(
+    '## 10. The authorization-server façade (`@mcp-auth-kit/oauth-proxy`)',
+    '',
+    '| what | ops/s | vs Entra ID token, first seen |',
+    '| --- | --- | --- |',
+    `| façade tokens issued (refresh_token grant over HTTP: rotation, sealed store, ES256) | ${ops(facade.issued)} | |`,
+    `| validate a façade token seen before (signature cached, the sign-in looked up) | ${ops(facade.facade)} | ${ratio(facade.facade.median, facade.entraFirstSeen.median)}x |`,
+    `| validate an Entra ID token, first seen (RS256, full checks) | ${ops(facade.entraFirstSeen)} | 1.00x |`,
+    `| validate an Entra ID token, seen before (verified-token cache) | ${ops(facade.entraCached)} | ${ratio(facade.entraCached.median, facade.entraFirstSeen.median)}x |`,
+    '',
+    'Validations measured in alternation in one process (`bench/facade.mjs`), the façade with its in-memory store. A façade token’s ES256 signature is checked once (a cache keyed by its SHA-256); its sign-in is looked up on every request, so a revoked sign-in ends its tokens at once on every replica (with Redis, add one round trip).',
     '',
   );
 }

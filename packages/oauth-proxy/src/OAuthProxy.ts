@@ -24,7 +24,15 @@ import {
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import { OutboundCredentialError } from '@mcp-auth-kit/outbound-credentials';
-import { calculateJwkThumbprint, decodeJwt, exportJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  exportJWK,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import {
   ClientMetadataError,
   type ClientRecord,
@@ -144,6 +152,7 @@ export class OAuthProxy {
   readonly #registrations: RateLimiter;
   readonly #tokenRequests: RateLimiter;
   readonly #refreshing = new Map<string, Promise<string>>();
+  readonly #verified = new Map<string, JWTPayload>();
 
   constructor(options: OAuthProxyOptions) {
     const issuer = new URL(options.issuer);
@@ -660,14 +669,26 @@ export class OAuthProxy {
 
   /** Validates a façade access token: signature (this façade's key), issuer, audience, lifetime. */
   async verifyAccessToken(token: string): Promise<RequestAuthContext> {
-    const { payload } = await jwtVerify(token, this.#publicKey, {
-      issuer: this.issuer,
-      audience: this.resource,
-      algorithms: ['ES256'],
-      typ: 'at+jwt',
-      clockTolerance: 60,
-      requiredClaims: ['exp', 'oid', 'tid', 'grant'],
-    });
+    // the signature is checked once per token (a bounded cache keyed by its SHA-256, never the
+    // token itself); the sign-in is looked up on every request
+    const key = sha256(token);
+    let payload = this.#verified.get(key);
+    if (payload && (payload.exp as number) * 1000 + 60_000 <= Date.now()) {
+      this.#verified.delete(key);
+      payload = undefined;
+    }
+    if (!payload) {
+      ({ payload } = await jwtVerify(token, this.#publicKey, {
+        issuer: this.issuer,
+        audience: this.resource,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        clockTolerance: 60,
+        requiredClaims: ['exp', 'oid', 'tid', 'grant'],
+      }));
+      if (this.#verified.size >= 10_000) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(key, payload);
+    }
     // a revoked sign-in (revocation, or a refresh token replayed) ends its access tokens at once,
     // on every replica: the grant is looked up on each request
     if (!(await this.#store.get<Grant>(`grant:${String(payload.grant)}`))) {
