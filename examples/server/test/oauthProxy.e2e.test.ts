@@ -5,11 +5,15 @@
 // PKCE mismatch, refresh reuse, consent CSRF, and metadata documents that redirect, are too large
 // or resolve to private addresses.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
-import { issueServerCertificate } from '@mcp-auth-kit/testing';
+import { certificateFromPem } from '@mcp-auth-kit/outbound-credentials';
+import { createSelfSignedCertificate, issueServerCertificate } from '@mcp-auth-kit/testing';
 import {
   Client,
   type OAuthClientProvider,
@@ -52,16 +56,25 @@ function freePort(): Promise<number> {
 
 /** A server with the façade in front of Entra ID: the API app's Application ID URI is the MCP URL. */
 async function facadeSetup(
-  options: { sdk?: 'v1'; devMode?: boolean; rateLimits?: { registrationsPerMinute?: number } } = {},
+  options: {
+    sdk?: 'v1';
+    devMode?: boolean;
+    rateLimits?: { registrationsPerMinute?: number };
+    /** The app's credential is a certificate (a signed client assertion upstream) instead of a secret. */
+    certificate?: boolean;
+  } = {},
 ) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const resource = `${issuer}/mcp`;
   const apiClientId = randomUUID();
   const secret = `secret-${randomUUID()}`;
+  const cert = options.certificate ? createSelfSignedCertificate() : undefined;
+  const certPath = cert ? join(mkdtempSync(join(tmpdir(), 'facade-cert-')), 'app.pem') : undefined;
+  if (cert && certPath) writeFileSync(certPath, `${cert.privateKeyPem}\n${cert.certificatePem}`);
   world.emulator.registerApp({
     clientId: apiClientId,
-    secret,
+    ...(cert ? { certificatePem: cert.certificatePem } : { secret }),
     identifierUris: [resource],
     exposedScopes: ['mcp.tools'],
     redirectUris: [`${issuer}/oauth/callback`],
@@ -76,7 +89,9 @@ async function facadeSetup(
       tenantId: world.emulator.tenantId,
       clientId: apiClientId,
       scopes: [`${resource}/mcp.tools`],
-      credential: { clientSecret: secret },
+      credential: cert
+        ? certificateFromPem(`${cert.privateKeyPem}\n${cert.certificatePem}`, 'test certificate')
+        : { clientSecret: secret },
     },
     logger: { info() {}, warn() {} },
   });
@@ -91,7 +106,12 @@ async function facadeSetup(
           requiredScopes: ['mcp.tools'],
         },
       },
-      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+      outboundAuthentication: {
+        type: 'JwtObo',
+        clientCredential: certPath
+          ? { kind: 'CertificateFile', certificatePath: certPath }
+          : { kind: 'ClientSecret', secret },
+      },
     },
     { port, authorizationServer: proxy, ...(options.sdk ? { sdk: options.sdk } : {}) },
   );
@@ -245,6 +265,27 @@ describe('the façade: clients that register themselves sign in and query as ali
       new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
     );
     expect((await query(client)).structuredContent?.rows).toEqual([['alice@contoso.com', 'only alice']]);
+    await client.close();
+  });
+
+  it('SDK v1 client with a Client ID Metadata Document; the app authenticates upstream with a certificate', async () => {
+    const { server } = await facadeSetup({ sdk: 'v1', certificate: true });
+    const url = `${docsOrigin}/clients/${randomUUID()}.json`;
+    const provider = new SelfRegisteringProvider(url);
+    documents.set(new URL(url).pathname, {
+      status: 200,
+      body: JSON.stringify({ client_id: url, ...provider.clientMetadata }),
+    });
+    const transport = new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never });
+    await expect(new ClientV1({ name: 'e2e-v1', version: '0' }).connect(transport)).rejects.toThrow();
+    expect(provider.authorizationUrl!.searchParams.get('client_id')).toBe(url);
+    const callback = await signInAsAlice(provider.authorizationUrl!);
+    await transport.finishAuth(callback.searchParams.get('code')!);
+    const client = new ClientV1({ name: 'e2e-v1', version: '0' });
+    await client.connect(new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never }));
+    expect((await query(client as never)).structuredContent?.rows).toEqual([
+      ['alice@contoso.com', 'only alice'],
+    ]);
     await client.close();
   });
 
