@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@mcp-auth-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckResult, checkCoherence, formatReport, networkCause, runDoctor } from '../src/doctor.js';
 import { startWorld, type World } from './world.js';
@@ -38,14 +38,6 @@ const obo = (overrides: Record<string, unknown> = {}, azureAd: Record<string, un
 });
 const byName = (checks: readonly CheckResult[], prefix: string) =>
   checks.find((c) => c.name.startsWith(prefix))!;
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('doctor', () => {
   it('passes a healthy JwtObo deployment end to end: discovery, keys, coherence, app credential, On-Behalf-Of, database login', async () => {
@@ -99,7 +91,7 @@ describe('doctor', () => {
   });
 
   it('the identity provider refuses connections, does not resolve, or closes without answering', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const refused = await runDoctor({
       configPath: configFile(obo({}, { instance: `https://127.0.0.1:${port}/` })),
     });

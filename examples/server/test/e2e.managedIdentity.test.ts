@@ -1,5 +1,5 @@
 // ManagedIdentity outbound mode; @azure/identity picks its managed identity source once per process.
-import { createServer } from 'node:net';
+import { freePort } from '@mcp-auth-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, startWorld, type World } from './world.js';
 
@@ -177,15 +177,3 @@ describe('ManagedIdentity', () => {
     expect((await fetch(bad.mcpUrl.replace(/\/mcp$/, '/health'))).status).toBe(200);
   });
 });
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

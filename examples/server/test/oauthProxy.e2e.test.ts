@@ -8,12 +8,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
 import { certificateFromPem } from '@mcp-auth-kit/outbound-credentials';
-import { createSelfSignedCertificate, issueServerCertificate } from '@mcp-auth-kit/testing';
+import { createSelfSignedCertificate, freePort, issueServerCertificate } from '@mcp-auth-kit/testing';
 import {
   Client,
   type OAuthClientProvider,
@@ -44,15 +43,6 @@ afterAll(async () => {
   docs?.close();
   await world?.stop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A server with the façade in front of Entra ID: the API app's Application ID URI is the MCP URL. */
 async function facadeSetup(

@@ -1,24 +1,14 @@
 // The façade on two replicas sharing Redis: any replica serves any step of a sign-in, and a
 // replica that restarts (a new process: new memory, the same keys) loses nothing.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createServer as createNetServer } from 'node:net';
 import { OAuthProxy, RedisFacadeStore } from '@mcp-auth-kit/oauth-proxy';
-import { findRedisServer, startRedisServer, type TestRedis } from '@mcp-auth-kit/testing';
+import { findRedisServer, freePort, startRedisServer, type TestRedis } from '@mcp-auth-kit/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from './world.js';
 
 const found = findRedisServer();
 const available = 'path' in found;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 if (!available && process.env.CI !== 'true') {
   describe('the façade on replicas sharing Redis', () => {

@@ -2,6 +2,7 @@ export type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } 
 export { EntraEmulator } from './EntraEmulator.js';
 export type { ArmEmulator, ArmRole, EmulatedConfiguration, EmulatedFlexibleServer } from './emulator/arm.js';
 export type { EmulatorEndpoint, Fault } from './faults.js';
+export { freePort } from './freePort.js';
 export type { GateRefusal, PostgresTokenGateOptions } from './PostgresTokenGate.js';
 export { POSTGRES_AAD_AUDIENCE, PostgresTokenGate } from './PostgresTokenGate.js';
 export type { CertificateAuthority, CertificateWithKey } from './pki.js';
