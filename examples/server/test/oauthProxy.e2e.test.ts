@@ -13,15 +13,12 @@ import { join } from 'node:path';
 import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
 import { certificateFromPem } from '@mcp-auth-kit/outbound-credentials';
 import { createSelfSignedCertificate, freePort, issueServerCertificate } from '@mcp-auth-kit/testing';
-import {
-  Client,
-  type OAuthClientProvider,
-  StreamableHTTPClientTransport,
-} from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchChromium, runBrowserTests } from './browser.js';
+import { SelfRegisteringProvider } from './oauthClients.js';
 import { startWorld, type World } from './world.js';
 
 let world: World;
@@ -143,50 +140,6 @@ async function signInAsAlice(authorizationUrl: URL, go = browser()): Promise<URL
   const callback = await go(back.headers.get('location')!);
   expect(callback.status).toBe(302);
   return new URL(callback.headers.get('location')!);
-}
-
-type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
-type ClientInfo = Awaited<ReturnType<OAuthClientProvider['clientInformation']>>;
-/** A client that registers itself: no client id of its own unless it publishes a metadata document. */
-class SelfRegisteringProvider implements OAuthClientProvider {
-  authorizationUrl: URL | undefined;
-  #tokens: Tokens;
-  #client: ClientInfo;
-  #verifier = '';
-  constructor(
-    readonly clientMetadataUrl?: string,
-    readonly redirectUrl = 'http://localhost:53682/callback',
-  ) {}
-  get clientMetadata() {
-    return {
-      client_name: 'Self-registering e2e client',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return this.#client;
-  }
-  saveClientInformation(info: ClientInfo) {
-    this.#client = info;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: Tokens) {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.#verifier = verifier;
-  }
-  codeVerifier() {
-    return this.#verifier;
-  }
 }
 
 const query = async (client: { callTool: Client['callTool'] }) =>

@@ -4,15 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  Client,
-  type OAuthClientProvider,
-  StreamableHTTPClientTransport,
-} from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchChromium, runBrowserTests } from './browser.js';
+import { LoopbackProvider } from './oauthClients.js';
 import { startWorld, type World } from './world.js';
 
 let world: World;
@@ -22,60 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
-
-type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
-
-/** A provider as an MCP client application keeps it: a pre-registered public client, loopback redirect. */
-class LoopbackProvider implements OAuthClientProvider {
-  authorizationUrl: URL | undefined;
-  #tokens: Tokens;
-  #verifier = '';
-  /**
-   * Entra ID requires `scope` on every token request (AADSTS900144; on refresh AADSTS90009), and
-   * the SDK client sends none there: the SDK's `addClientAuthentication` hook adds it (and, for a
-   * public client, the client id the hook now owns).
-   */
-  addClientAuthentication?: (headers: Headers, params: URLSearchParams) => void;
-  constructor(
-    readonly clientId: string,
-    scope?: string,
-    readonly redirectUrl = 'http://localhost:49999/callback',
-  ) {
-    if (scope) {
-      this.addClientAuthentication = (_headers, params) => {
-        params.set('client_id', this.clientId);
-        if (!params.has('scope')) params.set('scope', scope);
-      };
-    }
-  }
-  get clientMetadata() {
-    return {
-      client_name: 'kit e2e',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return { client_id: this.clientId };
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: Tokens) {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.#verifier = verifier;
-  }
-  codeVerifier() {
-    return this.#verifier;
-  }
-}
 
 /**
  * A server as the README sets one up for sign-in: the API's Application ID URI is the MCP URL and
