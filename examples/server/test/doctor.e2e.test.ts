@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@mcp-auth-kit/testing';
+import { type EmulatedManagedIdentity, freePort } from '@mcp-auth-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckResult, checkCoherence, formatReport, networkCause, runDoctor } from '../src/doctor.js';
 import { startWorld, type World } from './world.js';
@@ -130,6 +130,26 @@ describe('doctor', () => {
     expect(check.status).toBe('fail');
     expect(check.detail).toContain('Key Vault certificate gone was not found');
     expect(byName(report.checks, 'managed identity').status).toBe('pass'); // it reads the vault
+  });
+
+  it('a federated credential (ManagedIdentityAssertion): accepted when the app trusts this identity, AADSTS70021 and the fix when not', async () => {
+    const federated = (identity: EmulatedManagedIdentity) => {
+      const app = world.emulator.registerApp({ federatedManagedIdentity: identity });
+      return configFile({
+        inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd(app) },
+        outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ManagedIdentityAssertion' } },
+      });
+    };
+    const trusted = await runDoctor({ configPath: federated(world.emulator.systemAssignedIdentity) });
+    expect(byName(trusted.checks, 'app credential')).toMatchObject({ status: 'pass' });
+    const stranger = world.emulator.addUserAssignedIdentity('not-the-one');
+    const refused = await runDoctor({ configPath: federated(stranger) });
+    const check = byName(refused.checks, 'app credential');
+    expect(check.status).toBe('fail');
+    expect(check.detail).toContain('AADSTS70021');
+    expect(check.fix).toContain(
+      'add one (issuer, the identity as subject, audience api://AzureADTokenExchange)',
+    );
   });
 
   it('a managed identity deployment: the endpoint is asked; a dead endpoint fails with where it looked', async () => {
