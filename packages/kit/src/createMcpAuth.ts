@@ -68,6 +68,8 @@ export interface AuthorizationServerFacade {
   readonly issuer: string;
   /** Serves the façade's own paths; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** The same for fetch-style hosts: a Response for its paths, undefined for any other. */
+  fetch?(request: Request): Promise<Response | undefined>;
   /** Inbound authentication for its tokens, falling back to `entra` for Entra ID tokens when given. */
   inbound(entra?: IInboundAuthSetup): IInboundAuthSetup;
   /** The On-Behalf-Of assertion for a caller holding one of its tokens; undefined for others. */
@@ -270,6 +272,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     },
     fetch(handler) {
       return async (request) => {
+        const own = await facade?.fetch?.(request);
+        if (own) return own;
         const metadata = fetchMetadata(request);
         if (metadata) return metadata;
         const auth = await gate(request);

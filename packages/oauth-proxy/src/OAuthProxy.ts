@@ -13,6 +13,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import {
   createDefaultLogger,
   createRequestAuthContext,
@@ -243,6 +244,68 @@ export class OAuthProxy {
       else res.destroy();
     });
     return true;
+  }
+
+  /**
+   * The same for fetch-style hosts (Hono, Bun, Deno, Workers): a Response for the façade's paths,
+   * undefined for any other. `remoteAddress` keys the rate limits (the host knows it).
+   */
+  async fetch(request: Request, remoteAddress = 'unknown'): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    if (url.pathname !== '/.well-known/oauth-authorization-server' && !url.pathname.startsWith('/oauth/')) {
+      return undefined;
+    }
+    // the body, bounded as the node path bounds it (one byte over is enough to refuse it)
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (request.body) {
+      const reader = request.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        chunks.push(value);
+        if (size > MAX_FORM_BYTES) {
+          await reader.cancel();
+          break;
+        }
+      }
+    }
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    const req = Object.assign(Readable.from(chunks.map((c) => Buffer.from(c))), {
+      method: request.method,
+      url: `${url.pathname}${url.search}`,
+      headers,
+      socket: { remoteAddress },
+    }) as unknown as IncomingMessage;
+    return new Promise<Response>((resolve) => {
+      const out = new Headers();
+      let status = 200;
+      const res = {
+        headersSent: false,
+        setHeader(name: string, value: string) {
+          out.set(name, value);
+        },
+        writeHead(code: number, more: Record<string, string | number> = {}) {
+          status = code;
+          for (const [k, v] of Object.entries(more)) if (k !== 'content-length') out.set(k, String(v));
+          res.headersSent = true;
+          return res;
+        },
+        end(body?: string) {
+          resolve(
+            new Response(status === 204 || status === 302 || !body ? null : body, { status, headers: out }),
+          );
+        },
+        destroy() {
+          resolve(new Response(null, { status: 500 }));
+        },
+      };
+      this.handle(req, res as unknown as ServerResponse);
+    });
   }
 
   // ---- registration --------------------------------------------------------------------------
