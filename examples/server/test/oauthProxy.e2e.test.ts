@@ -46,7 +46,7 @@ async function facadeSetup(
   options: {
     sdk?: 'v1';
     devMode?: boolean;
-    rateLimits?: { registrationsPerMinute?: number };
+    rateLimits?: { registrationsPerMinute?: number; metadataDocumentsPerMinute?: number };
     /** The app's credential is a certificate (a signed client assertion upstream) instead of a secret. */
     certificate?: boolean;
   } = {},
@@ -320,6 +320,18 @@ describe('the façade under attack', () => {
     });
     expect(unknownClient.status).toBe(401);
     expect(await unknownClient.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('client metadata documents fetched are rate limited per address (each is an outbound request a caller causes)', async () => {
+    const { issuer } = await facadeSetup({ rateLimits: { metadataDocumentsPerMinute: 1 } });
+    const ask = (clientId: string) =>
+      fetch(`${issuer}/oauth/authorize?client_id=${encodeURIComponent(clientId)}&response_type=code`, {
+        redirect: 'manual',
+      });
+    expect((await ask(`${docsOrigin}/clients/${randomUUID()}.json`)).status).toBe(400); // fetched: 404
+    const limited = await ask(`${docsOrigin}/clients/${randomUUID()}.json`);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: 'slow_down' });
   });
 
   it('the upstream token is renewed at Entra ID (with scope) when it is about to expire, and the query goes through', async () => {

@@ -71,10 +71,12 @@ export interface OAuthProxyOptions {
   readonly refreshTokenLifetimeSeconds?: number;
   /** Dev mode: client metadata documents on loopback (http or https) are accepted. */
   readonly devMode?: boolean;
-  /** Per minute and per client address: registrations (default 10) and token requests (default 60). */
+  /** Per minute and per client address: registrations (default 10), token requests (default 300), metadata documents fetched (default 30). */
   readonly rateLimits?: {
     readonly registrationsPerMinute?: number;
     readonly tokenRequestsPerMinute?: number;
+    /** Client metadata documents fetched (not cached) per address; default 30. */
+    readonly metadataDocumentsPerMinute?: number;
   };
   /** Where it says what went wrong (never a token or secret); default `@azure/logger`. */
   readonly logger?: Logger;
@@ -152,6 +154,7 @@ export class OAuthProxy {
   readonly #logger: Logger;
   readonly #registrations: RateLimiter;
   readonly #tokenRequests: RateLimiter;
+  readonly #documentFetches: RateLimiter;
   readonly #refreshing = new Map<string, Promise<string>>();
   readonly #verified = new Map<string, JWTPayload>();
 
@@ -179,7 +182,8 @@ export class OAuthProxy {
     this.#devMode = options.devMode ?? false;
     this.#logger = options.logger ?? createDefaultLogger();
     this.#registrations = new RateLimiter(options.rateLimits?.registrationsPerMinute ?? 10, 60_000);
-    this.#tokenRequests = new RateLimiter(options.rateLimits?.tokenRequestsPerMinute ?? 60, 60_000);
+    this.#tokenRequests = new RateLimiter(options.rateLimits?.tokenRequestsPerMinute ?? 300, 60_000);
+    this.#documentFetches = new RateLimiter(options.rateLimits?.metadataDocumentsPerMinute ?? 30, 60_000);
   }
 
   /** The redirect URI the app registration needs (a Web platform redirect URI). */
@@ -337,11 +341,13 @@ export class OAuthProxy {
   }
 
   /** The client a `client_id` names: a registered one, or a metadata document fetched (and cached) now. */
-  async client(clientId: string): Promise<ClientRecord | undefined> {
+  async client(clientId: string, address = 'unknown'): Promise<ClientRecord | undefined> {
     if (clientId.length === 0 || clientId.length > 2000) return undefined;
     if (!isMetadataDocumentUrl(clientId)) return this.#store.get<ClientRecord>(`client:${clientId}`);
     const cached = await this.#store.get<ClientRecord>(`cimd:${clientId}`);
     if (cached) return cached;
+    // every document fetched is an outbound request a caller caused: limited per address
+    this.#documentFetches.check(address, 'too many client metadata documents fetched for this address');
     const { document, maxAgeSeconds } = await fetchClientMetadata(clientId, { allowLoopback: this.#devMode });
     if ((document as { client_id?: unknown }).client_id !== clientId) {
       throw new ClientMetadataError('invalid_client', 'the client metadata document names another client_id');
@@ -358,7 +364,7 @@ export class OAuthProxy {
     const clientId = q.get('client_id') ?? '';
     let client: ClientRecord | undefined;
     try {
-      client = await this.client(clientId);
+      client = await this.client(clientId, clientAddress(req));
     } catch (error) {
       if (!(error instanceof ClientMetadataError)) throw error;
       html(res, 400, errorPage('Unknown client', error.message));
@@ -559,8 +565,9 @@ export class OAuthProxy {
 
   async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
+    // counted before the client is looked up: an unknown or metadata-document client costs too
+    this.#tokenRequests.check(clientAddress(req), 'too many token requests');
     const client = await this.#authenticateClient(req, form);
-    this.#tokenRequests.check(`${clientAddress(req)} ${client.clientId}`, 'too many token requests');
     const grantType = form.get('grant_type');
     if (grantType === 'authorization_code') {
       const issued = await this.#store.take<IssuedCode>(`code:${form.get('code') ?? ''}`);
@@ -680,7 +687,7 @@ export class OAuthProxy {
     }
     let client: ClientRecord | undefined;
     try {
-      client = await this.client(clientId);
+      client = await this.client(clientId, clientAddress(req));
     } catch (error) {
       if (error instanceof ClientMetadataError) throw new OAuthError(401, 'invalid_client', error.message);
       throw error;
