@@ -15,6 +15,7 @@ import {
   POSTGRES_AAD_AUDIENCE,
   startTokenGatedPostgres,
 } from '@mcp-auth-kit/testing';
+import { fuzzFacade } from './facade.mjs';
 import { faultsUnderLoad } from './faults.mjs';
 import { fuzzHostileInput } from './fuzz.mjs';
 import { runHostileQueries } from './hostile.mjs';
@@ -181,6 +182,8 @@ const refusedHostileUser = await fuzzHostileInput({
   progress,
   healthy,
 });
+// ---- hostile input against the authorization-server façade (facade.mjs) --------------------
+await fuzzFacade({ emulator, start, results, logs, progress, healthy, logger });
 const roleMismatches = () => db.gate.refusals.filter((r) => r.reason === 'role_mismatch').length;
 
 // ---- identity isolation ---------------------------------------------------------------------
