@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import type { Fault } from '../faults.js';
-import { readBody } from '../http.js';
+import { readBody, sendJson } from '../http.js';
 import type { EmulatorContext } from './internals.js';
 
 /** ARM accepts tokens for either of its resource names, with or without the trailing slash. */
@@ -319,20 +319,14 @@ class ArmError extends Error {
   }
 }
 
+/** ARM's answers carry a request id, as every ARM response does. */
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'x-ms-request-id': randomUUID(),
-    ...headers,
-  });
-  res.end(text);
+  sendJson(res, status, body, { 'x-ms-request-id': randomUUID(), ...headers });
 }
 
 function serverResource(s: EmulatedFlexibleServer, tenantId: string) {
