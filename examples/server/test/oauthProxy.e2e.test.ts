@@ -497,6 +497,57 @@ describe('the façade under attack', () => {
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('only the client a token was issued to can revoke it; malformed Basic credentials are a 401, not a 500', async () => {
+    const { issuer } = await facadeSetup();
+    const { clientId, verifier, code } = await codeFor(issuer);
+    const tokens = (await (
+      await tokenRequest(issuer, {
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        code,
+        code_verifier: verifier,
+        redirect_uri: 'http://127.0.0.1:9999/cb',
+      })
+    ).json()) as { refresh_token: string };
+    const other = (await (
+      await fetch(`${issuer}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          redirect_uris: ['http://127.0.0.1:9999/cb'],
+          token_endpoint_auth_method: 'none',
+        }),
+      })
+    ).json()) as { client_id: string };
+    const byOther = await fetch(`${issuer}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh_token, client_id: other.client_id }),
+    });
+    expect(byOther.status).toBe(200);
+    // the rightful client's refresh token still works
+    expect(
+      (
+        await tokenRequest(issuer, {
+          grant_type: 'refresh_token',
+          client_id: clientId,
+          refresh_token: tokens.refresh_token,
+        })
+      ).status,
+    ).toBe(200);
+
+    const malformed = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('%E0%A4%A:secret').toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }),
+    });
+    expect(malformed.status).toBe(401);
+    expect(await malformed.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('the consent form refuses a POST without this browser’s cookie or with another CSRF value', async () => {
     const { issuer } = await facadeSetup();
     const { authorizeUrl } = await codeFor(issuer);
@@ -510,6 +561,9 @@ describe('the façade under attack', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(body),
       });
+    // a cookie in another format (planted, say) is not taken as this browser's binding
+    const planted = await fetch(authorizeUrl, { headers: { cookie: 'mcp_auth_kit_consent=known-value' } });
+    expect(planted.headers.getSetCookie()[0]).not.toContain('known-value');
     // a cross-site form post: the attacker's browser has no cookie for this transaction
     expect((await post(browser(), { transaction, csrf, decision: 'allow' })).status).toBe(403);
     expect((await post(go, { transaction, csrf: 'forged', decision: 'allow' })).status).toBe(403);

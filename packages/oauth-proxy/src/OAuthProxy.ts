@@ -108,7 +108,6 @@ interface Grant {
     readonly name: string | undefined;
   };
   upstream: UpstreamTokens;
-  readonly family: string;
 }
 
 interface IssuedCode {
@@ -221,7 +220,11 @@ export class OAuthProxy {
 
   /** Serves the façade's paths (node:http); false, and nothing written, for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://facade');
+    // every MCP request passes here first: a string test, and no URL parsing, for those
+    const raw = req.url ?? '/';
+    if (!raw.startsWith('/oauth/') && !raw.startsWith('/.well-known/oauth-authorization-server'))
+      return false;
+    const url = new URL(raw, 'http://facade');
     const route = ROUTES[`${req.method ?? 'GET'} ${url.pathname}`];
     if (!route) {
       if (url.pathname === '/.well-known/oauth-authorization-server' || url.pathname.startsWith('/oauth/')) {
@@ -400,7 +403,9 @@ export class OAuthProxy {
     } catch (error) {
       return fail('invalid_scope', (error as Error).message);
     }
-    const browser = parseCookies(req.headers.cookie)[CSRF_COOKIE] ?? random();
+    // the browser binding: this browser's cookie when it holds one of ours, else a new one
+    const held = parseCookies(req.headers.cookie)[CSRF_COOKIE];
+    const browser = held && /^[A-Za-z0-9_-]{43}$/.test(held) ? held : random();
     const transaction = random();
     const pending: PendingAuthorization = {
       clientId: client.clientId,
@@ -522,7 +527,15 @@ export class OAuthProxy {
       this.#logger.warn(`OAuth proxy: the code exchange at Entra ID failed: ${error.message}`);
       return back({ error: 'server_error', error_description: error.message });
     }
-    const claims = decodeJwt(tokens.accessToken);
+    let claims: JWTPayload;
+    try {
+      claims = decodeJwt(tokens.accessToken);
+    } catch {
+      return back({
+        error: 'server_error',
+        error_description: 'Entra ID returned an access token that is not a JWT',
+      });
+    }
     const grantId = random();
     const grant: Grant = {
       clientId: pending.clientId,
@@ -539,7 +552,6 @@ export class OAuthProxy {
         name: typeof claims.name === 'string' ? claims.name : undefined,
       },
       upstream: tokens,
-      family: random(),
     };
     await this.#store.set(`grant:${grantId}`, grant, this.#refreshLifetimeMs);
     await this.#store.set(
@@ -621,9 +633,15 @@ export class OAuthProxy {
     const form = await readForm(req);
     const client = await this.#authenticateClient(req, form);
     const token = form.get('token') ?? '';
-    const refresh = await this.#store.take<RefreshRecord>(`rt:${token}`);
-    if (refresh && refresh.clientId === client.clientId) await this.#store.delete(`grant:${refresh.grantId}`);
-    else if (!refresh && token.split('.').length === 3) {
+    // only the client a token was issued to may revoke it (RFC 7009 §2.1); another client's
+    // request changes nothing
+    const refresh = await this.#store.get<RefreshRecord>(`rt:${token}`);
+    if (refresh) {
+      if (refresh.clientId === client.clientId) {
+        await this.#store.delete(`rt:${token}`);
+        await this.#store.delete(`grant:${refresh.grantId}`);
+      }
+    } else if (token.split('.').length === 3) {
       try {
         const { payload } = await jwtVerify(token, this.#publicKey, {
           issuer: this.issuer,
@@ -681,9 +699,17 @@ export class OAuthProxy {
     let secret = form.get('client_secret') ?? undefined;
     const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
-      const [id, pass] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      clientId = decodeURIComponent(id ?? '');
-      secret = decodeURIComponent(pass ?? '');
+      // RFC 6749 §2.3.1: both parts form-encoded; a malformed one is a failed authentication
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const at = decoded.indexOf(':');
+      try {
+        clientId = decodeURIComponent((at < 0 ? decoded : decoded.slice(0, at)).replaceAll('+', ' '));
+        secret = at < 0 ? undefined : decodeURIComponent(decoded.slice(at + 1).replaceAll('+', ' '));
+      } catch {
+        throw new OAuthError(401, 'invalid_client', 'the Basic credentials are not form-encoded', {
+          'www-authenticate': 'Basic realm="oauth"',
+        });
+      }
     }
     let client: ClientRecord | undefined;
     try {
