@@ -31,6 +31,15 @@ const AZURE_SUFFIXES: ReadonlyArray<readonly [suffix: string, scope: string]> = 
 const SERVER_LABEL = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?$/;
 
 /**
+ * The token scope of an Azure Database for PostgreSQL host name (public or sovereign cloud), or
+ * undefined for any other host.
+ */
+export function azureScopeForHost(host: string): string | undefined {
+  const lower = host.toLowerCase();
+  return AZURE_SUFFIXES.find(([suffix]) => lower.endsWith(suffix) && lower.length > suffix.length)?.[1];
+}
+
+/**
  * Resolves the `server` a model asked for: an allow-listed name, or an Azure Database for
  * PostgreSQL server (`<name>` or `<name>.postgres.database.azure.com` and the sovereign-cloud
  * forms). Anything else is refused before any connection is attempted.
@@ -64,7 +73,8 @@ export function resolveServer(
                 ca: tls.ca,
                 ...(tls.servername ? { servername: tls.servername } : {}),
               },
-      scope: entry.scope ?? AZURE_SUFFIXES[0]![1],
+      // a sovereign-cloud host takes its own cloud's scope; anything else the public one
+      scope: entry.scope ?? azureScopeForHost(entry.host) ?? AZURE_SUFFIXES[0]![1],
     };
   }
   if (allowAzureHosts) {

@@ -165,6 +165,23 @@ describe('AzureResourceManager', () => {
     expect(throttled.seen.length).toBe(before);
   });
 
+  it('connects only to Azure Database for PostgreSQL host names ARM gives, or to an operator override', () => {
+    const client = new AzureResourceManager({
+      subscriptions: [subscription],
+      connectOverrides: { 'pg-tunnel.postgres.database.azure.com': { host: '127.0.0.1', port: 6432 } },
+    });
+    expect(client.connectTarget('pg.postgres.database.azure.com')).toEqual({
+      host: 'pg.postgres.database.azure.com',
+    });
+    expect(client.connectTarget('PG-Tunnel.postgres.database.azure.com')).toEqual({
+      host: '127.0.0.1',
+      port: 6432,
+    });
+    expect(() => client.connectTarget('collector.attacker.example')).toThrow(
+      /not an Azure Database for PostgreSQL host/,
+    );
+  });
+
   it('refuses a configuration without subscriptions or with a plain-http endpoint', () => {
     expect(() => new AzureResourceManager({ subscriptions: [] })).toThrow(/at least one subscription/);
     expect(() => new AzureResourceManager({ subscriptions: ['prod'] })).toThrow(/not a subscription id/);

@@ -19,6 +19,21 @@ describe('which servers a caller may name', () => {
     expect(resolveServer('local', { local: { host: '127.0.0.1' } }, false).host).toBe('127.0.0.1');
   });
 
+  it('a configured sovereign-cloud host gets its own cloud’s token scope unless one is given', () => {
+    expect(
+      resolveServer('gov', { gov: { host: 'db.postgres.database.usgovcloudapi.net' } }, false).scope,
+    ).toBe('https://ossrdbms-aad.database.usgovcloudapi.net/.default');
+    expect(resolveServer('cn', { cn: { host: 'db.postgres.database.chinacloudapi.cn' } }, false).scope).toBe(
+      'https://ossrdbms-aad.database.chinacloudapi.cn/.default',
+    );
+    expect(resolveServer('own', { own: { host: '10.0.0.5', scope: 'api://pg/.default' } }, false).scope).toBe(
+      'api://pg/.default',
+    );
+    expect(resolveServer('pub', { pub: { host: 'db.contoso.internal' } }, false).scope).toBe(
+      'https://ossrdbms-aad.database.windows.net/.default',
+    );
+  });
+
   it('accepts them only when the operator opts in, and warns at start-up', async () => {
     expect(resolveServer('contoso-pg', {}, true).host).toBe('contoso-pg.postgres.database.azure.com');
     const warnings: string[] = [];

@@ -4,7 +4,7 @@
 // ever goes to the configured endpoint (a nextLink or operation URL elsewhere is not followed).
 import type { TokenCredential } from '@azure/core-auth';
 import { PostgresToolError } from '../errors.js';
-import type { PostgresServerEntry } from '../servers.js';
+import { azureScopeForHost, type PostgresServerEntry } from '../servers.js';
 
 export interface AzureResourceManagerOptions {
   /**
@@ -151,9 +151,21 @@ export class AzureResourceManager {
     }
   }
 
-  /** Where to connect for a server ARM knows by this host name (an operator override, or the name itself). */
+  /**
+   * Where to connect for a server ARM knows by this host name: an operator override, or the name
+   * itself when it is an Azure Database for PostgreSQL host (the caller's database token goes
+   * there); any other name is refused.
+   */
   connectTarget(fqdn: string): PostgresServerEntry {
-    return this.#overrides.get(fqdn.toLowerCase()) ?? { host: fqdn };
+    const override = this.#overrides.get(fqdn.toLowerCase());
+    if (override) return override;
+    if (!azureScopeForHost(fqdn)) {
+      throw new PostgresToolError(
+        'server_not_allowed',
+        `Azure names the host ${fqdn.slice(0, 100)}, which is not an Azure Database for PostgreSQL host; the database token is not sent there`,
+      );
+    }
+    return { host: fqdn };
   }
 
   /** The flexible servers in a resource group that the caller can see. */
