@@ -1,7 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
-import { type CertificateAuthority, EntraEmulator, startTokenGatedPostgres } from '@mcp-auth-kit/testing';
+import {
+  type CertificateAuthority,
+  EntraEmulator,
+  freePort,
+  startTokenGatedPostgres,
+} from '@mcp-auth-kit/testing';
 import { parseExampleConfig } from './exampleConfig.js';
 import { type RunningExampleServer, startExampleServer } from './startExampleServer.js';
 
@@ -212,15 +216,4 @@ export async function startDevEnvironment(options: {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     throw error;
   }
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
