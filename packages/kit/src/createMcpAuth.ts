@@ -68,8 +68,10 @@ export interface AuthorizationServerFacade {
   readonly issuer: string;
   /** Serves the façade's own paths; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  /** The same for fetch-style hosts: a Response for its paths, undefined for any other. */
-  fetch?(request: Request): Promise<Response | undefined>;
+  /** The same for fetch-style hosts: a Response for its paths, undefined for any other; `remoteAddress` keys its rate limits. */
+  fetch?(request: Request, remoteAddress?: string): Promise<Response | undefined>;
+  /** Checked once when the kit is created (a store that could lose sign-ins fails here). */
+  ready?(): Promise<void>;
   /** Inbound authentication for its tokens, falling back to `entra` for Entra ID tokens when given. */
   inbound(entra?: IInboundAuthSetup): IInboundAuthSetup;
   /** The On-Behalf-Of assertion for a caller holding one of its tokens; undefined for others. */
@@ -98,11 +100,13 @@ export interface McpAuth {
   metadata(req: IncomingMessage, res: ServerResponse): boolean;
   /**
    * The same for fetch-style hosts: metadata, authentication and policy, then `handler` with the
-   * caller's AuthInfo (`undefined` for inbound None).
+   * caller's AuthInfo (`undefined` for inbound None). Pass the client's address as `remoteAddress`
+   * (Hono on Node: `c.env.incoming.socket.remoteAddress`; Bun: `server.requestIP(request)?.address`)
+   * so the façade's rate limits count per client, not per server.
    */
   fetch(
     handler: (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response> | Response,
-  ): (request: Request) => Promise<Response>;
+  ): (request: Request, info?: { readonly remoteAddress?: string }) => Promise<Response>;
   /**
    * Whether this server can serve now: the inbound signing keys and the outbound credential are
    * usable. Each failed check carries its reason (a URL and a cause; never a secret or token). For
@@ -168,6 +172,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
   };
   const facade = options.authorizationServer;
+  // a façade whose store could lose sign-ins (Redis that evicts) fails at start-up, not later
+  await facade?.ready?.();
   const entraInbound = (options.inboundFactory ?? createInboundSetupFactory()).create(
     config.inboundAuthentication,
     {
@@ -271,8 +277,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
         });
     },
     fetch(handler) {
-      return async (request) => {
-        const own = await facade?.fetch?.(request);
+      return async (request, info) => {
+        const own = await facade?.fetch?.(request, info?.remoteAddress);
         if (own) return own;
         const metadata = fetchMetadata(request);
         if (metadata) return metadata;

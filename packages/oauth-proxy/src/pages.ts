@@ -24,12 +24,14 @@ export function consentPage(params: {
   readonly csrf: string;
   readonly action: string;
 }): string {
-  const name = params.clientName ?? params.clientId;
+  // the name is isolated (<bdi>) so right-to-left text cannot reorder the sentence around it;
+  // control and format characters were removed when the client was registered
+  const name = `<bdi>${escapeHtml(params.clientName ?? params.clientId)}</bdi>`;
   const scopes = params.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('');
   return page(
     'Allow access?',
-    `<h1>Allow ${escapeHtml(name)}?</h1>` +
-      `<p><strong>${escapeHtml(name)}</strong> (<code>${escapeHtml(params.clientId)}</code>) asks to use <code>${escapeHtml(params.resource)}</code> as you, with:</p>` +
+    `<h1>Allow ${name}?</h1>` +
+      `<p><strong>${name}</strong> (<code><bdi>${escapeHtml(params.clientId)}</bdi></code>) asks to use <code>${escapeHtml(params.resource)}</code> as you, with:</p>` +
       `<ul>${scopes}</ul>` +
       `<p>After you allow it you sign in with your organisation, and the client receives access at <code>${escapeHtml(params.redirectHost)}</code>.</p>` +
       `<form method="post" action="${escapeHtml(params.action)}">` +

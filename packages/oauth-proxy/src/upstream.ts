@@ -4,6 +4,7 @@
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { MsalAppCredential } from '@mcp-auth-kit/outbound-credentials';
 import { SignJWT } from 'jose';
+import { UpstreamError } from './errors.js';
 
 export interface UpstreamOptions {
   /** `azureAd.instance`, e.g. `https://login.microsoftonline.com/`. */
@@ -24,15 +25,24 @@ export interface UpstreamTokens {
   readonly expiresAtMs: number;
 }
 
-export class UpstreamError extends Error {
-  constructor(
-    message: string,
-    readonly error: string,
-    readonly aadsts: string | undefined,
-  ) {
-    super(message);
-    this.name = 'UpstreamError';
-  }
+/** What an Entra ID error code means for the façade's operator (by code, never by message text). */
+const AADSTS_FIXES: Record<string, string> = {
+  '50011': 'the redirect URI is not registered on the app: add proxy.callbackUrl as a Web redirect URI',
+  '7000215': 'the app credential (secret) is wrong or expired',
+  '700027': 'the client assertion (certificate) is not one the app trusts',
+  '70021': 'no federated credential of the app matches the assertion',
+  '9010010': 'the resource does not match the API\'s Application ID URI',
+  '65001': 'consent is missing for the app and the requested scopes',
+  '54005': 'the authorization code was already redeemed',
+  '70008': 'the authorization code or refresh token has expired',
+  '700082': 'the refresh token has expired after inactivity; the user signs in again',
+  '90009': 'the request had no scope',
+  '900144': 'the request had no scope',
+};
+
+/** The operator's hint for an Entra ID error code; undefined when it is not one the façade knows. */
+export function aadstsFix(aadsts: string | undefined): string | undefined {
+  return aadsts ? AADSTS_FIXES[aadsts] : undefined;
 }
 
 export class Upstream {
@@ -131,17 +141,21 @@ export class Upstream {
       });
     } catch (cause) {
       throw new UpstreamError(
+        'upstream_unreachable',
         `Entra ID could not be reached (${(cause as Error).name})`,
         'temporarily_unavailable',
         undefined,
+        { cause },
       );
     }
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof json.access_token !== 'string') {
       const codes = Array.isArray(json.error_codes) ? json.error_codes : [];
       const aadsts = codes.length > 0 ? String(codes[0]) : undefined;
+      const fix = aadstsFix(aadsts);
       throw new UpstreamError(
-        `Entra ID refused the request (${String(json.error ?? response.status).slice(0, 60)}${aadsts ? `, AADSTS${aadsts}` : ''})`,
+        'upstream_refused',
+        `Entra ID refused the request (${String(json.error ?? response.status).slice(0, 60)}${aadsts ? `, AADSTS${aadsts}` : ''}${fix ? `: ${fix}` : ''})`,
         typeof json.error === 'string' ? json.error : 'server_error',
         aadsts,
       );

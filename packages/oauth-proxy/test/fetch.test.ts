@@ -101,7 +101,7 @@ describe('the façade through the kit’s fetch() adapter', () => {
     expect(consent.status).toBe(200);
     const cookie = consent.headers.get('set-cookie')!.split(';')[0]!;
     const page = await consent.text();
-    expect(page).toContain('Allow Workers client?');
+    expect(page).toContain('Allow <bdi>Workers client</bdi>?');
     const field = (n: string) => new RegExp(`name="${n}" value="([^"]+)"`).exec(page)![1]!;
     const upstream = await call('/oauth/consent', {
       method: 'POST',
@@ -114,7 +114,8 @@ describe('the façade through the kit’s fetch() adapter', () => {
     });
     expect(upstream.status).toBe(302);
     const entra = await fetch(upstream.headers.get('location')!, { redirect: 'manual' });
-    const callback = await call(entra.headers.get('location')!);
+    // back in the browser that consented: its binding cookie goes with Entra ID's answer
+    const callback = await call(entra.headers.get('location')!, { headers: { cookie } });
     expect(callback.status).toBe(302);
     const back = new URL(callback.headers.get('location')!);
     expect(back.searchParams.get('state')).toBe('w');

@@ -8,52 +8,63 @@ import {
   MemoryFacadeStore,
 } from '@mcp-auth-kit/oauth-proxy';
 import { describe, expect, it } from 'vitest';
-import { checkRedirectUri, parseClientMetadata } from '../src/clientMetadata.js';
-import { RateLimiter } from '../src/rateLimit.js';
-import { SealedStore } from '../src/store.js';
+import { checkRedirectUri, parseClientMetadata } from '../src/clients/clientRecord.js';
+import { RateLimiter } from '../src/policies/RateLimiter.js';
+import { SealedStore } from '../src/store/SealedStore.js';
 
 describe('SealedStore', () => {
   it('keeps neither keys nor values in the clear, and a record moved or altered reads as absent', async () => {
     const backing = new MemoryFacadeStore();
     const sealed = new SealedStore(backing, randomBytes(32));
-    await sealed.set('code:secret-code', { grantId: 'g1', upstream: 'eyJ.upstream.token' }, 60_000);
-    const raw = dump(backing);
+    await sealed.set('code', 'secret-code', { grantId: 'g1', upstream: 'eyJ.upstream.token' }, 60_000);
+    const raw = backing.entriesForTest();
     expect(JSON.stringify(raw)).not.toContain('secret-code');
     expect(JSON.stringify(raw)).not.toContain('upstream.token');
-    expect(await sealed.get('code:secret-code')).toEqual({ grantId: 'g1', upstream: 'eyJ.upstream.token' });
+    expect(await sealed.get('code', 'secret-code')).toEqual({ grantId: 'g1', upstream: 'eyJ.upstream.token' });
     // another key's value copied over: the associated data no longer matches
-    await sealed.set('code:other', { grantId: 'g2' }, 60_000);
-    const [[, v1], [k2]] = dump(backing) as [[string, string], [string, string]];
-    await backing.set(k2, v1, 60_000);
-    expect(await sealed.get('code:other')).toBeUndefined();
+    await sealed.set('code', 'other', { grantId: 'g2' }, 60_000);
+    const [[, v1], [k2]] = backing.entriesForTest() as [[string, string], [string, string]];
+    await backing.set('code', k2.slice('code:'.length), v1, 60_000);
+    expect(await sealed.get('code', 'other')).toBeUndefined();
+    // the same key under another kind reads nothing either
+    expect(await sealed.get('grant', 'secret-code')).toBeUndefined();
     // another key entirely reads nothing
-    expect(await new SealedStore(backing, randomBytes(32)).get('code:secret-code')).toBeUndefined();
+    expect(await new SealedStore(backing, randomBytes(32)).get('code', 'secret-code')).toBeUndefined();
     // take is single use
-    expect(await sealed.take('code:secret-code')).toBeTruthy();
-    expect(await sealed.take('code:secret-code')).toBeUndefined();
+    expect(await sealed.take('code', 'secret-code')).toBeTruthy();
+    expect(await sealed.take('code', 'secret-code')).toBeUndefined();
   });
 
   it('refuses oversized records and a key that is not 32 bytes', async () => {
     expect(() => new SealedStore(new MemoryFacadeStore(), randomBytes(16))).toThrow(/32 bytes/);
     const sealed = new SealedStore(new MemoryFacadeStore(), randomBytes(32));
-    await expect(sealed.set('x', { big: 'y'.repeat(40_000) }, 1000)).rejects.toThrow(/larger than/);
+    await expect(sealed.set('code', 'x', { big: 'y'.repeat(40_000) }, 1000)).rejects.toThrow(/larger than/);
   });
 
-  it('the memory store is bounded and expires entries', async () => {
-    const store = new MemoryFacadeStore(3);
-    for (const k of ['a', 'b', 'c', 'd']) await store.set(k, k, 60_000);
-    expect(store.size).toBe(3);
-    expect(await store.get('a')).toBeUndefined();
-    await store.set('short', 'v', 1);
+  it('the memory store bounds each kind by its own quota: a full kind refuses (503) and evicts nothing', async () => {
+    const store = new MemoryFacadeStore({ quotas: { pending: 3, grant: 2 } });
+    await store.set('grant', 'alice', 'g', 60_000);
+    for (const k of ['a', 'b', 'c']) await store.set('pending', k, k, 60_000);
+    await expect(store.set('pending', 'd', 'd', 60_000)).rejects.toMatchObject({
+      code: 'store_quota_full',
+      retryable: true,
+    });
+    // nothing was pushed out: the first pending record and the grant are still there
+    expect(await store.get('pending', 'a')).toBe('a');
+    expect(await store.get('grant', 'alice')).toBe('g');
+    // replacing a record is not a new one
+    await store.set('pending', 'a', 'a2', 60_000);
+    expect(await store.get('pending', 'a')).toBe('a2');
+    // expired records make room (swept when the kind is full)
+    const short = new MemoryFacadeStore({ quotas: { code: 1 } });
+    await short.set('code', 'x', 'v', 1);
     await new Promise((r) => setTimeout(r, 5));
-    expect(await store.get('short')).toBeUndefined();
+    expect(await short.get('code', 'x')).toBeUndefined();
+    await short.set('code', 'y', 'v', 60_000);
+    expect(short.size('code')).toBe(1);
+    expect(() => new MemoryFacadeStore({ quotas: { grant: 0 } })).toThrow(/quotas.grant must be a positive integer/);
   });
 });
-
-/** The store's raw entries: what sits in memory (or in Redis) for each key. */
-function dump(store: MemoryFacadeStore): Array<[string, string]> {
-  return [...store.entriesForTest()].map(([k, v]) => [k, v.value]);
-}
 
 describe('client registration rules', () => {
   it('redirect URIs: https, or http on a loopback host; no fragment', () => {

@@ -1,4 +1,4 @@
-import { OAuthError } from './errors.js';
+import { OAuthError } from '../errors.js';
 
 /**
  * A fixed-window limit per key (a client address, say): at most `limit` per `windowMs`. Bounded:
@@ -23,7 +23,7 @@ export class RateLimiter {
     }
     window.count++;
     if (window.count > this.limit) {
-      const retryAfter = Math.ceil((window.startMs + this.windowMs - now) / 1000);
+      const retryAfter = Math.max(1, Math.ceil((window.startMs + this.windowMs - now) / 1000));
       throw new OAuthError(429, 'slow_down', `${message}; retry after ${retryAfter} s`, {
         'retry-after': String(retryAfter),
       });

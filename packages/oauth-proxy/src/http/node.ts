@@ -1,0 +1,35 @@
+// The thin node:http adapter: an IncomingMessage becomes a Request (its body streamed, read by the
+// handler under the same bound as on fetch-style hosts), a Response is written to the
+// ServerResponse. No decision is taken here.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+
+export function toRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : (Readable.toWeb(req) as ReadableStream);
+  // the façade builds every absolute URL from its issuer; the request's own host is never used
+  return new Request(new URL(req.url ?? '/', 'http://facade.invalid'), {
+    method,
+    headers,
+    ...(body ? { body, duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  headers['content-length'] = String(body.length);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
