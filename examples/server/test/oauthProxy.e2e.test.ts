@@ -4,20 +4,16 @@
 // stored upstream token. Then the attacks: redirect URI mismatch, open redirect, code replay,
 // PKCE mismatch, refresh reuse, consent CSRF, and metadata documents that redirect, are too large
 // or resolve to private addresses.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
-import { certificateFromPem } from '@mcp-auth-kit/outbound-credentials';
-import { createSelfSignedCertificate, freePort, issueServerCertificate } from '@mcp-auth-kit/testing';
+import { issueServerCertificate } from '@mcp-auth-kit/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchChromium, runBrowserTests } from './browser.js';
+import { browser, codeFor, facadeSetup, signInAsAlice, tokenRequest } from './facade.js';
 import { SelfRegisteringProvider } from './oauthClients.js';
 import { startWorld, type World } from './world.js';
 
@@ -41,111 +37,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-/** A server with the façade in front of Entra ID: the API app's Application ID URI is the MCP URL. */
-async function facadeSetup(
-  options: {
-    sdk?: 'v1';
-    devMode?: boolean;
-    rateLimits?: { registrationsPerMinute?: number; metadataDocumentsPerMinute?: number };
-    /** The app's credential is a certificate (a signed client assertion upstream) instead of a secret. */
-    certificate?: boolean;
-    refreshReuseGraceSeconds?: number;
-  } = {},
-) {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const resource = `${issuer}/mcp`;
-  const apiClientId = randomUUID();
-  const secret = `secret-${randomUUID()}`;
-  const cert = options.certificate ? createSelfSignedCertificate() : undefined;
-  const certPath = cert ? join(mkdtempSync(join(tmpdir(), 'facade-cert-')), 'app.pem') : undefined;
-  if (cert && certPath) writeFileSync(certPath, `${cert.privateKeyPem}\n${cert.certificatePem}`);
-  world.emulator.registerApp({
-    clientId: apiClientId,
-    ...(cert ? { certificatePem: cert.certificatePem } : { secret }),
-    identifierUris: [resource],
-    exposedScopes: ['mcp.tools'],
-    redirectUris: [`${issuer}/oauth/callback`],
-  });
-  const proxy = new OAuthProxy({
-    issuer,
-    resource,
-    devMode: options.devMode ?? true,
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
-    ...(options.refreshReuseGraceSeconds !== undefined
-      ? { refreshReuseGraceSeconds: options.refreshReuseGraceSeconds }
-      : {}),
-    upstream: {
-      instance: world.emulator.instance,
-      tenantId: world.emulator.tenantId,
-      clientId: apiClientId,
-      scopes: [`${resource}/mcp.tools`],
-      credential: cert
-        ? certificateFromPem(`${cert.privateKeyPem}\n${cert.certificatePem}`, 'test certificate')
-        : { clientSecret: secret },
-    },
-    logger: { info() {}, warn() {} },
-  });
-  const server = await world.server(
-    {
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: {
-          instance: world.emulator.instance,
-          tenantId: world.emulator.tenantId,
-          clientId: apiClientId,
-          requiredScopes: ['mcp.tools'],
-        },
-      },
-      outboundAuthentication: {
-        type: 'JwtObo',
-        clientCredential: certPath
-          ? { kind: 'CertificateFile', certificatePath: certPath }
-          : { kind: 'ClientSecret', secret },
-      },
-    },
-    { port, authorizationServer: proxy, ...(options.sdk ? { sdk: options.sdk } : {}) },
-  );
-  return { server, proxy, issuer, resource };
-}
-
-/** A browser: a cookie jar and manual redirects. */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (url: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size > 0) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
-}
-
-/** What a person does: allow on the consent page, pick alice at Entra ID; answers the client's callback URL. */
-async function signInAsAlice(authorizationUrl: URL, go = browser()): Promise<URL> {
-  const consent = await go(authorizationUrl.href);
-  expect(consent.status).toBe(200);
-  const page = await consent.text();
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page)![1]!;
-  const allowed = await go(new URL('/oauth/consent', authorizationUrl).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ transaction: field('transaction'), csrf: field('csrf'), decision: 'allow' }),
-  });
-  expect(allowed.status).toBe(302);
-  const entra = new URL(allowed.headers.get('location')!);
-  expect(entra.href.startsWith(world.emulator.instance)).toBe(true);
-  entra.searchParams.set('login_hint', 'alice@contoso.com'); // the person picks alice
-  const back = await go(entra.href);
-  const callback = await go(back.headers.get('location')!);
-  expect(callback.status).toBe(302);
-  return new URL(callback.headers.get('location')!);
-}
-
 const query = async (client: { callTool: Client['callTool'] }) =>
   (await client.callTool({
     name: 'postgres_database_query',
@@ -158,7 +49,7 @@ const query = async (client: { callTool: Client['callTool'] }) =>
 
 describe('the façade: clients that register themselves sign in and query as alice', () => {
   it('SDK v2 client through Dynamic Client Registration: metadata, register, consent, Entra ID, code, On-Behalf-Of with the stored upstream token', async () => {
-    const { server, issuer } = await facadeSetup();
+    const { server, issuer } = await facadeSetup(world);
     const metadata = (await (
       await fetch(`${issuer}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
@@ -178,7 +69,7 @@ describe('the façade: clients that register themselves sign in and query as ali
     const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider });
     await expect(new Client({ name: 'e2e', version: '0' }).connect(transport)).rejects.toThrow();
     expect(provider.clientInformation()?.client_id).toMatch(/^dcr-/);
-    const callback = await signInAsAlice(provider.authorizationUrl!);
+    const callback = await signInAsAlice(world, provider.authorizationUrl!);
     expect(callback.searchParams.get('iss')).toBe(issuer);
     await transport.finishAuth(callback.searchParams);
 
@@ -191,7 +82,7 @@ describe('the façade: clients that register themselves sign in and query as ali
   });
 
   it('SDK v2 client with a Client ID Metadata Document (its client_id is an https URL)', async () => {
-    const { server } = await facadeSetup();
+    const { server } = await facadeSetup(world);
     const url = `${docsOrigin}/clients/${randomUUID()}.json`;
     const provider = new SelfRegisteringProvider(url);
     documents.set(new URL(url).pathname, {
@@ -206,7 +97,7 @@ describe('the façade: clients that register themselves sign in and query as ali
     const consent = await (await go(provider.authorizationUrl!.href)).text();
     expect(consent).toContain('Self-registering e2e client'); // named from its metadata
     expect(consent).toContain('/mcp/mcp.tools');
-    await transport.finishAuth((await signInAsAlice(provider.authorizationUrl!)).searchParams);
+    await transport.finishAuth((await signInAsAlice(world, provider.authorizationUrl!)).searchParams);
     const client = new Client({ name: 'e2e', version: '0' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(server.mcpUrl), { authProvider: provider }),
@@ -216,7 +107,7 @@ describe('the façade: clients that register themselves sign in and query as ali
   });
 
   it('SDK v1 client with a Client ID Metadata Document; the app authenticates upstream with a certificate', async () => {
-    const { server } = await facadeSetup({ sdk: 'v1', certificate: true });
+    const { server } = await facadeSetup(world, { sdk: 'v1', certificate: true });
     const url = `${docsOrigin}/clients/${randomUUID()}.json`;
     const provider = new SelfRegisteringProvider(url);
     documents.set(new URL(url).pathname, {
@@ -226,7 +117,7 @@ describe('the façade: clients that register themselves sign in and query as ali
     const transport = new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never });
     await expect(new ClientV1({ name: 'e2e-v1', version: '0' }).connect(transport)).rejects.toThrow();
     expect(provider.authorizationUrl!.searchParams.get('client_id')).toBe(url);
-    const callback = await signInAsAlice(provider.authorizationUrl!);
+    const callback = await signInAsAlice(world, provider.authorizationUrl!);
     await transport.finishAuth(callback.searchParams.get('code')!);
     const client = new ClientV1({ name: 'e2e-v1', version: '0' });
     await client.connect(new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never }));
@@ -237,11 +128,11 @@ describe('the façade: clients that register themselves sign in and query as ali
   });
 
   it('SDK v1 client (2025-11-25) through Dynamic Client Registration, on the v1 server', async () => {
-    const { server } = await facadeSetup({ sdk: 'v1' });
+    const { server } = await facadeSetup(world, { sdk: 'v1' });
     const provider = new SelfRegisteringProvider();
     const transport = new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never });
     await expect(new ClientV1({ name: 'e2e-v1', version: '0' }).connect(transport)).rejects.toThrow();
-    const callback = await signInAsAlice(provider.authorizationUrl!);
+    const callback = await signInAsAlice(world, provider.authorizationUrl!);
     await transport.finishAuth(callback.searchParams.get('code')!);
     const client = new ClientV1({ name: 'e2e-v1', version: '0' });
     await client.connect(new TransportV1(new URL(server.mcpUrl), { authProvider: provider as never }));
@@ -252,43 +143,9 @@ describe('the façade: clients that register themselves sign in and query as ali
   });
 });
 
-/** Registers a public client by DCR and runs a sign-in to a code, by hand. */
-async function codeFor(issuer: string) {
-  const reg = await fetch(`${issuer}/oauth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_name: 'attacker test',
-      redirect_uris: ['http://127.0.0.1:9999/cb'],
-      token_endpoint_auth_method: 'none',
-    }),
-  });
-  expect(reg.status).toBe(201);
-  const { client_id: clientId } = (await reg.json()) as { client_id: string };
-  const verifier = randomBytes(32).toString('base64url');
-  const url = new URL(`${issuer}/oauth/authorize`);
-  for (const [k, v] of Object.entries({
-    client_id: clientId,
-    response_type: 'code',
-    redirect_uri: 'http://127.0.0.1:9999/cb',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: 'st',
-  }))
-    url.searchParams.set(k, v);
-  const callback = await signInAsAlice(url);
-  return { clientId, verifier, code: callback.searchParams.get('code')!, authorizeUrl: url };
-}
-const tokenRequest = (issuer: string, params: Record<string, string>) =>
-  fetch(`${issuer}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params),
-  });
-
 describe('the façade under attack', () => {
   it('registration is rate limited per address (429 slow_down with Retry-After), and bad metadata gets RFC 7591 errors', async () => {
-    const { issuer } = await facadeSetup({ rateLimits: { registrationsPerMinute: 3 } });
+    const { issuer } = await facadeSetup(world, { proxy: { rateLimits: { registrationsPerMinute: 3 } } });
     const register = (body: unknown, type = 'application/json') =>
       fetch(`${issuer}/oauth/register`, {
         method: 'POST',
@@ -327,7 +184,7 @@ describe('the façade under attack', () => {
   });
 
   it('client metadata documents fetched are rate limited per address (each is an outbound request a caller causes)', async () => {
-    const { issuer } = await facadeSetup({ rateLimits: { metadataDocumentsPerMinute: 1 } });
+    const { issuer } = await facadeSetup(world, { proxy: { rateLimits: { metadataDocumentsPerMinute: 1 } } });
     const ask = (clientId: string) =>
       fetch(`${issuer}/oauth/authorize?client_id=${encodeURIComponent(clientId)}&response_type=code`, {
         redirect: 'manual',
@@ -339,12 +196,12 @@ describe('the façade under attack', () => {
   });
 
   it('the upstream token is renewed at Entra ID (with scope) when it is about to expire, and the query goes through', async () => {
-    const { issuer, server } = await facadeSetup();
+    const { issuer, server } = await facadeSetup(world);
     const lifetime = world.emulator.tokenLifetimeSeconds;
     world.emulator.tokenLifetimeSeconds = 90; // within the façade's two-minute renewal margin
     let tokens: { access_token: string };
     try {
-      const { clientId, verifier, code } = await codeFor(issuer);
+      const { clientId, verifier, code } = await codeFor(world, issuer);
       tokens = (await (
         await tokenRequest(issuer, {
           grant_type: 'authorization_code',
@@ -366,8 +223,8 @@ describe('the façade under attack', () => {
   });
 
   it('a redirect URI that was not registered (or points elsewhere) gets an error page, never a redirect', async () => {
-    const { issuer } = await facadeSetup();
-    const { clientId, authorizeUrl } = await codeFor(issuer);
+    const { issuer } = await facadeSetup(world);
+    const { clientId, authorizeUrl } = await codeFor(world, issuer);
     for (const target of ['http://127.0.0.1:9999/other', 'https://evil.example/cb']) {
       const url = new URL(authorizeUrl);
       url.searchParams.set('redirect_uri', target);
@@ -383,8 +240,8 @@ describe('the façade under attack', () => {
   });
 
   it('codes are single use and bound to the PKCE verifier, client and redirect URI', async () => {
-    const { issuer } = await facadeSetup();
-    const { clientId, verifier, code } = await codeFor(issuer);
+    const { issuer } = await facadeSetup(world);
+    const { clientId, verifier, code } = await codeFor(world, issuer);
     const bad = await tokenRequest(issuer, {
       grant_type: 'authorization_code',
       client_id: clientId,
@@ -404,7 +261,7 @@ describe('the façade under attack', () => {
     });
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
 
-    const second = await codeFor(issuer);
+    const second = await codeFor(world, issuer);
     const ok = await tokenRequest(issuer, {
       grant_type: 'authorization_code',
       client_id: second.clientId,
@@ -427,8 +284,8 @@ describe('the façade under attack', () => {
   });
 
   it('a rotated refresh token used again revokes the whole family', async () => {
-    const { issuer, server } = await facadeSetup({ refreshReuseGraceSeconds: 0 });
-    const { clientId, verifier, code } = await codeFor(issuer);
+    const { issuer, server } = await facadeSetup(world, { proxy: { refreshReuseGraceSeconds: 0 } });
+    const { clientId, verifier, code } = await codeFor(world, issuer);
     const first = (await (
       await tokenRequest(issuer, {
         grant_type: 'authorization_code',
@@ -474,8 +331,8 @@ describe('the façade under attack', () => {
   });
 
   it('revocation (RFC 7009) ends the sign-in; unknown tokens get 200 too', async () => {
-    const { issuer } = await facadeSetup();
-    const { clientId, verifier, code } = await codeFor(issuer);
+    const { issuer } = await facadeSetup(world);
+    const { clientId, verifier, code } = await codeFor(world, issuer);
     const tokens = (await (
       await tokenRequest(issuer, {
         grant_type: 'authorization_code',
@@ -502,8 +359,8 @@ describe('the façade under attack', () => {
   });
 
   it('only the client a token was issued to can revoke it; malformed Basic credentials are a 401, not a 500', async () => {
-    const { issuer } = await facadeSetup();
-    const { clientId, verifier, code } = await codeFor(issuer);
+    const { issuer } = await facadeSetup(world);
+    const { clientId, verifier, code } = await codeFor(world, issuer);
     const tokens = (await (
       await tokenRequest(issuer, {
         grant_type: 'authorization_code',
@@ -553,8 +410,8 @@ describe('the façade under attack', () => {
   });
 
   it('the consent form refuses a POST without this browser’s cookie or with another CSRF value', async () => {
-    const { issuer } = await facadeSetup();
-    const { authorizeUrl } = await codeFor(issuer);
+    const { issuer } = await facadeSetup(world);
+    const { authorizeUrl } = await codeFor(world, issuer);
     const go = browser();
     const page = await (await go(authorizeUrl.href)).text();
     const transaction = /name="transaction" value="([^"]+)"/.exec(page)![1]!;
@@ -572,7 +429,7 @@ describe('the façade under attack', () => {
   });
 
   it('client metadata documents that redirect, are too large, name another client or resolve to a private address are refused', async () => {
-    const { issuer } = await facadeSetup();
+    const { issuer } = await facadeSetup(world);
     const authorize = async (clientId: string) => {
       const url = new URL(`${issuer}/oauth/authorize`);
       url.searchParams.set('client_id', clientId);
@@ -616,7 +473,7 @@ describe('the façade under attack', () => {
     expect((await authorize(`${docsOrigin}${other}`)).text).toContain('names another client_id');
 
     // outside dev mode a loopback (or any private) address is refused before anything is fetched
-    const strict = await facadeSetup({ devMode: false });
+    const strict = await facadeSetup(world, { proxy: { devMode: false } });
     const fetched = documents.size;
     const privateDoc = path();
     documents.set(privateDoc, { status: 200, body: '{}' });
@@ -640,7 +497,7 @@ describe(`the façade in a real browser (headless Chromium, JavaScript off)${chr
   browserTest(
     'a person allows the client on the consent page, picks alice at Entra ID, and the client gets its code and queries as alice',
     async () => {
-      const { server, resource } = await facadeSetup();
+      const { server, resource } = await facadeSetup(world);
       let received!: (q: URLSearchParams) => void;
       const callbackQuery = new Promise<URLSearchParams>((resolve) => {
         received = resolve;

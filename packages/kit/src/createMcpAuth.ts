@@ -78,6 +78,12 @@ export interface AuthorizationServerFacade {
   assertionFor(caller: import('@mcp-auth-kit/auth-core').RequestAuthContext): Promise<string | undefined>;
 }
 
+/**
+ * What a fetch-style host may pass beside the Request: `remoteAddress`, the client's address. Any
+ * other object (a framework's own second argument) is accepted and ignored.
+ */
+export type FetchRequestInfo = { readonly remoteAddress?: string } | object;
+
 /** A request that passed authentication (`auth`, the MCP SDK's AuthInfo) and the tool policy (`body` when it read it). */
 export type AuthenticatedRequest = IncomingMessage & { auth?: McpAuthInfo; body?: unknown };
 
@@ -106,7 +112,7 @@ export interface McpAuth {
    */
   fetch(
     handler: (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response> | Response,
-  ): (request: Request, info?: { readonly remoteAddress?: string }) => Promise<Response>;
+  ): (request: Request, info?: FetchRequestInfo) => Promise<Response>;
   /**
    * Whether this server can serve now: the inbound signing keys and the outbound credential are
    * usable. Each failed check carries its reason (a URL and a cause; never a secret or token). For
@@ -278,7 +284,8 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     },
     fetch(handler) {
       return async (request, info) => {
-        const own = await facade?.fetch?.(request, info?.remoteAddress);
+        const remoteAddress = (info as { remoteAddress?: unknown } | undefined)?.remoteAddress;
+        const own = await facade?.fetch?.(request, typeof remoteAddress === 'string' ? remoteAddress : undefined);
         if (own) return own;
         const metadata = fetchMetadata(request);
         if (metadata) return metadata;

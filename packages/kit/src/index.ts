@@ -1,6 +1,7 @@
 export type {
   AuthenticatedRequest,
   AuthorizationServerFacade,
+  FetchRequestInfo,
   McpAuth,
   McpAuthOptions,
   Readiness,
