@@ -1,7 +1,8 @@
 // The authorization-server façade: façade tokens issued per second (refresh_token grants over
 // HTTP: rotation, sealed store, ES256 signing), and the cost of validating a façade token (ES256
 // signature and the sign-in lookup) beside an Entra ID token (RS256; first-seen and cached), in
-// the same run.
+// the same run. Then an anonymous flood: 100,000 authorization requests from 1,000 addresses, with
+// the server's RSS before and after, and the signed-in user's tokens checked afterwards.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseServerConfig } from '@mcp-auth-kit/auth-core';
@@ -31,7 +32,9 @@ const proxy = new OAuthProxy({
   issuer,
   resource,
   devMode: true,
-  rateLimits: { registrationsPerMinute: 1000, tokenRequestsPerMinute: 10_000_000 },
+  // the flood's addresses arrive as X-Forwarded-For from this (loopback) proxy
+  trustedProxies: ['127.0.0.1'],
+  rateLimits: { registrationsPerMinute: 1000, tokenRequestsPerMinute: 10_000_000, perClientPerMinute: 10_000_000 },
   upstream: {
     instance: emulator.instance,
     tenantId: emulator.tenantId,
@@ -72,7 +75,7 @@ const up = await fetch(`${issuer}/oauth/consent`, {
   body: new URLSearchParams({ transaction: field('transaction'), csrf: field('csrf'), decision: 'allow' }),
 });
 const entra = await fetch(up.headers.get('location'), { redirect: 'manual' });
-const back = await fetch(entra.headers.get('location'), { redirect: 'manual' });
+const back = await fetch(entra.headers.get('location'), { redirect: 'manual', headers: { cookie } });
 const code = new URL(back.headers.get('location')).searchParams.get('code');
 const token = (params) =>
   fetch(`${issuer}/oauth/token`, {
@@ -129,6 +132,59 @@ const [facade, entraFirstSeen, entraCached] = await measureAlternating(
   ],
   { iterations: smoke ? 200 : 5000, repeats: smoke ? 2 : 9 },
 );
+
+// the flood: default limits (30 authorizations a minute per address, 10,000 pending records)
+const floodRequests = smoke ? 2_000 : 100_000;
+const addresses = smoke ? 100 : 1_000;
+const mib = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+globalThis.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let peakRss = rssBefore;
+const statuses = {};
+const started = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 50 }, async () => {
+    while (next < floodRequests) {
+      const i = next++;
+      const a = i % addresses;
+      const res = await fetch(authorize, {
+        redirect: 'manual',
+        headers: { 'x-forwarded-for': `198.18.${a >> 8}.${a & 255}` },
+      });
+      await res.arrayBuffer();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (i % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  }),
+);
+const floodSeconds = (performance.now() - started) / 1000;
+globalThis.gc?.();
+const rssAfter = process.memoryUsage().rss;
+// the signed-in user keeps working: the access token validates, the refresh token rotates
+let signedInWorks = true;
+try {
+  await proxy.verifyAccessToken(tokens.access_token);
+  const refreshed = await token({
+    grant_type: 'refresh_token',
+    client_id: reg.client_id,
+    refresh_token: tokens.refresh_token,
+  });
+  signedInWorks = typeof refreshed.access_token === 'string';
+} catch {
+  signedInWorks = false;
+}
+if (!signedInWorks) throw new Error('the flood ended the signed-in user’s session');
+const flood = {
+  requests: floodRequests,
+  addresses,
+  statuses,
+  seconds: Math.round(floodSeconds * 10) / 10,
+  rssBeforeMiB: mib(rssBefore),
+  rssAfterMiB: mib(rssAfter),
+  peakRssMiB: mib(Math.max(peakRss, rssAfter)),
+  signedInWorks,
+};
 server.close();
 await emulator.stop();
-report({ results: { issued, facade, entraFirstSeen, entraCached } });
+report({ results: { issued, facade, entraFirstSeen, entraCached, flood } });

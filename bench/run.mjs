@@ -305,6 +305,21 @@ if (facade) {
     '',
     'Validations measured in alternation in one process (`bench/facade.mjs`), the façade with its in-memory store. A façade token’s ES256 signature is checked once (a cache keyed by its SHA-256); its sign-in is looked up on every request, so a revoked sign-in ends its tokens at once on every replica (with Redis, add one round trip).',
     '',
+    ...(facade.flood
+      ? [
+          `**An anonymous flood** (same process, default limits: 30 authorization requests a minute per address, 10,000 pending authorizations): ${fmt(facade.flood.requests)} \`GET /oauth/authorize\` from ${fmt(facade.flood.addresses)} addresses (\`X-Forwarded-For\` from a trusted loopback proxy), 50 at a time, in ${facade.flood.seconds} s.`,
+          '',
+          '| answer | requests |',
+          '| --- | --- |',
+          ...Object.entries(facade.flood.statuses).map(
+            ([status, count]) =>
+              `| ${status} ${{ 200: 'consent page (a pending record stored)', 429: 'rate limited per address', 503: 'pending quota full (nothing evicted)' }[status] ?? ''} | ${fmt(count)} |`,
+          ),
+          '',
+          `Server RSS: ${facade.flood.rssBeforeMiB} MiB before, ${facade.flood.rssAfterMiB} MiB after (peak ${facade.flood.peakRssMiB} MiB; the emulator and the load generator share the process). The signed-in user's access token still validated and the refresh token still rotated afterwards: ${facade.flood.signedInWorks ? 'yes' : 'no'}. Before #26 the same flood (no limit on authorize, one store of 100,000 entries evicting the oldest) evicted every grant, refresh token and client and raised memory by hundreds of MB.`,
+        ]
+      : []),
+    '',
   );
 }
 const markdown = lines.join('\n');

@@ -25,8 +25,10 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
     // limits high enough that bodies reach the parsers (the limits themselves are tested elsewhere)
     rateLimits: {
       registrationsPerMinute: 100_000,
+      authorizationsPerMinute: 100_000,
       tokenRequestsPerMinute: 100_000,
       metadataDocumentsPerMinute: 100_000,
+      perClientPerMinute: 100_000,
     },
     upstream: {
       instance: emulator.instance,

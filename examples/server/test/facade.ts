@@ -159,7 +159,11 @@ export async function codeFor(world: World, issuer: string) {
   return { ...client, code: callback.searchParams.get('code')! };
 }
 
-export const tokenRequest = (issuer: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
+export const tokenRequest = (
+  issuer: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+) =>
   fetch(`${issuer}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },

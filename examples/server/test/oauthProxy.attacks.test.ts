@@ -2,8 +2,9 @@
 // against a running server: a forwarded sign-in link, an anonymous flood, a dripping metadata
 // document, rate limits behind an ingress, a planted cookie, a disguised client name, IPv4 hidden in
 // IPv6, parallel refreshes and a replayed code.
-import { createServer, type Server } from 'node:http';
+
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { parseServerConfig } from '@mcp-auth-kit/auth-core';
 import { createMcpAuth } from '@mcp-auth-kit/kit';
 import { MemoryFacadeStore, OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
@@ -40,7 +41,10 @@ describe('the façade on the open internet: attacks', () => {
       await fetch(`${issuer}/oauth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: ['https://attacker.example/cb'], token_endpoint_auth_method: 'none' }),
+        body: JSON.stringify({
+          redirect_uris: ['https://attacker.example/cb'],
+          token_endpoint_auth_method: 'none',
+        }),
       })
     ).json()) as { client_id: string };
     const authorize = new URL(`${issuer}/oauth/authorize`);
@@ -86,7 +90,10 @@ describe('the façade on the open internet: attacks', () => {
     for (let wave = 0; wave < 4; wave++) {
       await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {
-          const res = await fetch(authorizeUrl, { headers: from(`198.18.${i >> 8}.${i & 255}`), redirect: 'manual' });
+          const res = await fetch(authorizeUrl, {
+            headers: from(`198.18.${i >> 8}.${i & 255}`),
+            redirect: 'manual',
+          });
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status === 503) {
             expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -164,7 +171,10 @@ describe('the façade on the open internet: attacks', () => {
     expect(await register(plain.issuer, from('203.0.113.3'))).toBe(429);
 
     const behind = await facadeSetup(world, {
-      proxy: { trustedProxies: ['127.0.0.1', '10.0.0.0/8'], rateLimits: { registrationsPerMinute: 2, perClientPerMinute: 3 } },
+      proxy: {
+        trustedProxies: ['127.0.0.1', '10.0.0.0/8'],
+        rateLimits: { registrationsPerMinute: 2, perClientPerMinute: 3 },
+      },
     });
     // hops left of the client's own address are the client's to write: spoofing them does not help
     expect(await register(behind.issuer, from('1.1.1.1, 198.51.100.7, 10.1.2.3'))).toBe(201);
@@ -235,7 +245,9 @@ describe('the façade on the open internet: attacks', () => {
     const planted = randomBytes(32).toString('base64url');
     const first = await fetch(authorizeUrl);
     const [name] = first.headers.getSetCookie()[0]!.split('=') as [string];
-    const res = await fetch(authorizeUrl, { headers: { cookie: `${name}=${planted}; mcp_auth_kit_consent=${planted}` } });
+    const res = await fetch(authorizeUrl, {
+      headers: { cookie: `${name}=${planted}; mcp_auth_kit_consent=${planted}` },
+    });
     const cookie = res.headers.getSetCookie()[0]!;
     expect(cookie).toMatch(/^__Host-mcp-auth-kit-[0-9a-f]+=[A-Za-z0-9_-]{43}; /);
     expect(cookie).not.toContain(planted);
@@ -253,7 +265,11 @@ describe('the façade on the open internet: attacks', () => {
         'content-type': 'application/x-www-form-urlencoded',
         cookie: `${cookie.split('=')[0]}=${planted}`,
       },
-      body: new URLSearchParams({ transaction: field('transaction'), csrf: field('csrf'), decision: 'allow' }),
+      body: new URLSearchParams({
+        transaction: field('transaction'),
+        csrf: field('csrf'),
+        decision: 'allow',
+      }),
     });
     expect(consent.status).toBe(403);
   });
@@ -287,7 +303,13 @@ describe('the façade on the open internet: attacks', () => {
 
   it('a metadata document URL whose host is IPv4 hidden in IPv6 is judged as that IPv4 address', async () => {
     const { issuer } = await facadeSetup(world, { proxy: { devMode: false } });
-    for (const host of ['[::ffff:7f00:1]', '[::127.0.0.1]', '[64:ff9b::a9fe:a9fe]', '[64:ff9b:1:a00:0:100::]', '[2002:c0a8:101::]']) {
+    for (const host of [
+      '[::ffff:7f00:1]',
+      '[::127.0.0.1]',
+      '[64:ff9b::a9fe:a9fe]',
+      '[64:ff9b:1:a00:0:100::]',
+      '[2002:c0a8:101::]',
+    ]) {
       const res = await fetch(
         `${issuer}/oauth/authorize?client_id=${encodeURIComponent(`https://${host}/client.json`)}&response_type=code`,
         { redirect: 'manual' },
@@ -304,7 +326,10 @@ describe('the façade on the open internet: attacks', () => {
       tokenRequest(issuer, { grant_type: 'refresh_token', client_id: alice.clientId, refresh_token: token });
     const [a, b] = await Promise.all([refresh(alice.refresh_token), refresh(alice.refresh_token)]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const [ta, tb] = (await Promise.all([a.json(), b.json()])) as Array<{ refresh_token: string; access_token: string }>;
+    const [ta, tb] = (await Promise.all([a.json(), b.json()])) as Array<{
+      refresh_token: string;
+      access_token: string;
+    }>;
     expect(ta!.refresh_token).toBe(tb!.refresh_token);
     expect((await mcpStatus(server.mcpUrl, tb!.access_token)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1200));
@@ -325,7 +350,10 @@ describe('the façade on the open internet: attacks', () => {
       code_verifier: alice.verifier,
       redirect_uri: REDIRECT_URI,
     });
-    expect(await replay.json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('revoked') });
+    expect(await replay.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('revoked'),
+    });
     const refused = await mcpStatus(server.mcpUrl, alice.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toContain('the sign-in was revoked');

@@ -131,7 +131,10 @@ if (!available && process.env.CI !== 'true') {
       // Entra ID signs alice in (login_hint passed on) and comes back to the public callback (A)
       const entra = await fetch(upstream.headers.get('location')!, { redirect: 'manual' });
       // back in the browser that consented (its binding cookie), on A
-      const callback = await fetch(entra.headers.get('location')!, { redirect: 'manual', headers: { cookie } });
+      const callback = await fetch(entra.headers.get('location')!, {
+        redirect: 'manual',
+        headers: { cookie },
+      });
       const back = new URL(callback.headers.get('location')!);
       expect(back.searchParams.get('state')).toBe('s');
       // the code on B
@@ -185,6 +188,69 @@ if (!available && process.env.CI !== 'true') {
       expect(reused.status).toBe(400);
       // its access tokens end at once too, on every replica: 401 at the door
       await expect(ask()).rejects.toThrow(/the sign-in was revoked/);
+    });
+
+    it('in Redis each record kind has its own quota: a flood of pending authorizations is refused (503) at its quota and evicts no sign-in; a Redis that may evict is refused at start-up', async () => {
+      const client = createClient({ url: redis.url });
+      clients.push(client);
+      await client.connect();
+      const keyPrefix = `quota-${randomUUID()}:`;
+      const store = new RedisFacadeStore(client as never, { keyPrefix, quotas: { pending: 50 } });
+      await store.set('grant', 'alice', 'sealed-grant', 60_000);
+      let refused = 0;
+      for (let i = 0; i < 80; i++) {
+        try {
+          await store.set('pending', `p${i}`, 'sealed-pending', 60_000);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'store_quota_full', retryable: true });
+          refused++;
+        }
+      }
+      expect(refused).toBe(30);
+      expect(await store.get('grant', 'alice')).toBe('sealed-grant');
+      expect(await store.get('pending', 'p0')).toBe('sealed-pending');
+      // a taken record frees its place at once
+      expect(await store.take('pending', 'p0')).toBe('sealed-pending');
+      await store.set('pending', 'again', 'v', 60_000);
+      await expect(store.set('pending', 'one-too-many', 'v', 60_000)).rejects.toMatchObject({
+        code: 'store_quota_full',
+      });
+      // the index holds what the quota counts
+      expect(await client.zCard(`${keyPrefix}index:pending`)).toBe(50);
+
+      // the eviction policy: noeviction (redis-server's default) passes, anything else fails start-up
+      expect(await store.check()).toEqual({ checked: true, policy: 'noeviction' });
+      await client.configSet('maxmemory-policy', 'volatile-lru');
+      try {
+        await expect(store.check()).rejects.toMatchObject({
+          code: 'store_misconfigured',
+          message: expect.stringContaining('maxmemory-policy is volatile-lru'),
+        });
+        const proxy = new OAuthProxy({
+          issuer: 'https://mcp.contoso.example',
+          resource: 'https://mcp.contoso.example/mcp',
+          store,
+          upstream: {
+            instance: world.emulator.instance,
+            tenantId: world.emulator.tenantId,
+            clientId: world.api.clientId,
+            scopes: ['https://mcp.contoso.example/mcp/mcp.tools'],
+            credential: { clientSecret: world.apiSecret },
+          },
+          logger: { info() {}, warn() {} },
+        });
+        await expect(
+          world.server(
+            {
+              inboundAuthentication: { type: 'JwtBearerScheme', azureAd: world.azureAd() },
+              outboundAuthentication: { type: 'ManagedIdentity' },
+            },
+            { authorizationServer: proxy },
+          ),
+        ).rejects.toThrow(/maxmemory-policy is volatile-lru/);
+      } finally {
+        await client.configSet('maxmemory-policy', 'noeviction');
+      }
     });
   });
 }

@@ -285,7 +285,10 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     fetch(handler) {
       return async (request, info) => {
         const remoteAddress = (info as { remoteAddress?: unknown } | undefined)?.remoteAddress;
-        const own = await facade?.fetch?.(request, typeof remoteAddress === 'string' ? remoteAddress : undefined);
+        const own = await facade?.fetch?.(
+          request,
+          typeof remoteAddress === 'string' ? remoteAddress : undefined,
+        );
         if (own) return own;
         const metadata = fetchMetadata(request);
         if (metadata) return metadata;

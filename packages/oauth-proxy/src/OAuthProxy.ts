@@ -56,7 +56,8 @@ export class OAuthProxy {
     this.#logger = options.logger ?? createDefaultLogger();
     this.#store = options.store ?? new MemoryFacadeStore();
     const store = new SealedStore(this.#store, options.encryptionKey ?? randomBytes(32));
-    const refreshLifetimeMs = positive(options.refreshTokenLifetimeSeconds, 14 * 86_400, 'refreshTokenLifetimeSeconds') * 1000;
+    const refreshLifetimeMs =
+      positive(options.refreshTokenLifetimeSeconds, 14 * 86_400, 'refreshTokenLifetimeSeconds') * 1000;
     const limits = new Limits(options.rateLimits);
     this.#ctx = {
       issuer: this.issuer,
@@ -118,7 +119,8 @@ export class OAuthProxy {
   /** Serves the façade's paths (node:http); false, and nothing written, for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const raw = req.url ?? '/';
-    if (!raw.startsWith('/oauth/') && !raw.startsWith('/.well-known/oauth-authorization-server')) return false;
+    if (!raw.startsWith('/oauth/') && !raw.startsWith('/.well-known/oauth-authorization-server'))
+      return false;
     const request = toRequest(req);
     if (!isFacadePath(new URL(request.url).pathname)) return false;
     // a body left unread (a refusal before reading it) is not drained: the connection is closed

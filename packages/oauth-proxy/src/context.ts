@@ -45,7 +45,11 @@ export function isOwnResource(ctx: Pick<FacadeContext, 'resource'>, resource: st
 }
 
 /** The client's redirect URI with the answer's parameters and `iss` (RFC 9207). */
-export function backTo(ctx: Pick<FacadeContext, 'issuer'>, redirectUri: string, params: Record<string, string | undefined>): string {
+export function backTo(
+  ctx: Pick<FacadeContext, 'issuer'>,
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+): string {
   const url = new URL(redirectUri);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
   url.searchParams.set('iss', ctx.issuer);

@@ -46,12 +46,18 @@ export function facadeInbound(
               status: 401,
               error: 'invalid_token',
               errorDescription:
-                error instanceof SignInRevokedError ? 'the sign-in was revoked' : 'the token is invalid or expired',
+                error instanceof SignInRevokedError
+                  ? 'the sign-in was revoked'
+                  : 'the token is invalid or expired',
             };
           }
           // the store cannot be read (Redis down): not the caller's fault
           logger.warn(`OAuth proxy: token state unavailable: ${safeErrorMessage(error)}`);
-          return { kind: 'unavailable', retryAfterSeconds: 5, errorDescription: 'sign-in state is unavailable; try again' };
+          return {
+            kind: 'unavailable',
+            retryAfterSeconds: 5,
+            errorDescription: 'sign-in state is unavailable; try again',
+          };
         }
       }
       if (entra && match) return entra.authenticate(request);
@@ -93,7 +99,8 @@ export async function upstreamAssertion(ctx: FacadeContext, grantId: string): Pr
       upstream: { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken },
     });
   } catch (error) {
-    if (error instanceof SignInRevokedError) throw ended('the sign-in behind this token was revoked; sign in again');
+    if (error instanceof SignInRevokedError)
+      throw ended('the sign-in behind this token was revoked; sign in again');
     throw error;
   }
   return tokens.accessToken;

@@ -1,9 +1,15 @@
-export type { ClientRecord } from './clients/clientRecord.js';
 export { isNonPublicAddress } from './clients/addressGuard.js';
+export type { ClientRecord } from './clients/clientRecord.js';
 export type { MetadataFetchOptions } from './clients/fetchClientMetadata.js';
 export { fetchClientMetadata } from './clients/fetchClientMetadata.js';
 export type { FacadeStoreErrorCode, OAuthProxyErrorCode } from './errors.js';
-export { ClientMetadataError, FacadeStoreError, OAuthError, SignInRevokedError, UpstreamError } from './errors.js';
+export {
+  ClientMetadataError,
+  FacadeStoreError,
+  OAuthError,
+  SignInRevokedError,
+  UpstreamError,
+} from './errors.js';
 export { OAuthProxy } from './OAuthProxy.js';
 export type { OAuthProxyOptions } from './options.js';
 export type { RateLimitOptions } from './policies/Limits.js';

@@ -45,7 +45,12 @@ export interface OAuthProxyOptions {
   readonly logger?: Logger;
 }
 
-export function positive(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+export function positive(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  allowZero = false,
+): number {
   const out = value ?? fallback;
   if (!Number.isFinite(out) || out < 0 || (!allowZero && out === 0)) {
     throw new TypeError(`OAuthProxy: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);

@@ -35,7 +35,10 @@ export async function route(ctx: FacadeContext, req: FacadeRequest): Promise<Res
   const handler = ROUTES[`${req.request.method} ${req.url.pathname}`];
   if (!handler) {
     const status = PATHS.has(req.url.pathname) ? 405 : 404;
-    return json(status, { error: 'invalid_request', error_description: status === 405 ? 'method not allowed' : 'not found' });
+    return json(status, {
+      error: 'invalid_request',
+      error_description: status === 405 ? 'method not allowed' : 'not found',
+    });
   }
   try {
     return await handler(ctx, req);
@@ -62,7 +65,11 @@ function errorResponse(error: unknown, path: string, logger: Logger): Response {
   }
   if (error instanceof UpstreamError) {
     logger.warn(`OAuth proxy: ${path}: ${error.message}`);
-    return json(503, { error: 'temporarily_unavailable', error_description: error.message }, { 'retry-after': '5' });
+    return json(
+      503,
+      { error: 'temporarily_unavailable', error_description: error.message },
+      { 'retry-after': '5' },
+    );
   }
   logger.warn(`OAuth proxy: ${path} failed unexpectedly: ${safeErrorMessage(error)}`);
   return json(500, { error: 'server_error', error_description: 'the request failed; try again' });

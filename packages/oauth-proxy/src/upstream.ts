@@ -31,7 +31,7 @@ const AADSTS_FIXES: Record<string, string> = {
   '7000215': 'the app credential (secret) is wrong or expired',
   '700027': 'the client assertion (certificate) is not one the app trusts',
   '70021': 'no federated credential of the app matches the assertion',
-  '9010010': 'the resource does not match the API\'s Application ID URI',
+  '9010010': "the resource does not match the API's Application ID URI",
   '65001': 'consent is missing for the app and the requested scopes',
   '54005': 'the authorization code was already redeemed',
   '70008': 'the authorization code or refresh token has expired',

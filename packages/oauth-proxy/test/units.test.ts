@@ -9,6 +9,7 @@ import {
 } from '@mcp-auth-kit/oauth-proxy';
 import { describe, expect, it } from 'vitest';
 import { checkRedirectUri, parseClientMetadata } from '../src/clients/clientRecord.js';
+import { clientAddress, rateKey, trustedProxyList } from '../src/policies/clientAddress.js';
 import { RateLimiter } from '../src/policies/RateLimiter.js';
 import { SealedStore } from '../src/store/SealedStore.js';
 
@@ -20,7 +21,10 @@ describe('SealedStore', () => {
     const raw = backing.entriesForTest();
     expect(JSON.stringify(raw)).not.toContain('secret-code');
     expect(JSON.stringify(raw)).not.toContain('upstream.token');
-    expect(await sealed.get('code', 'secret-code')).toEqual({ grantId: 'g1', upstream: 'eyJ.upstream.token' });
+    expect(await sealed.get('code', 'secret-code')).toEqual({
+      grantId: 'g1',
+      upstream: 'eyJ.upstream.token',
+    });
     // another key's value copied over: the associated data no longer matches
     await sealed.set('code', 'other', { grantId: 'g2' }, 60_000);
     const [[, v1], [k2]] = backing.entriesForTest() as [[string, string], [string, string]];
@@ -62,7 +66,9 @@ describe('SealedStore', () => {
     expect(await short.get('code', 'x')).toBeUndefined();
     await short.set('code', 'y', 'v', 60_000);
     expect(short.size('code')).toBe(1);
-    expect(() => new MemoryFacadeStore({ quotas: { grant: 0 } })).toThrow(/quotas.grant must be a positive integer/);
+    expect(() => new MemoryFacadeStore({ quotas: { grant: 0 } })).toThrow(
+      /quotas.grant must be a positive integer/,
+    );
   });
 });
 
@@ -124,6 +130,55 @@ describe('client registration rules', () => {
       expect(isNonPublicAddress(a)).toBe(true);
     }
     for (const a of ['20.190.151.7', '2603:1061:14:44::1']) expect(isNonPublicAddress(a)).toBe(false);
+  });
+
+  it('IPv4 embedded in IPv6 is decoded and judged as IPv4: compatible, mapped, translated, NAT64, local-use NAT64, 6to4', () => {
+    for (const a of [
+      '::127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:0:a00:1', // ::ffff:0:0/96, IPv4-translated 10.0.0.1
+      '64:ff9b::a9fe:a9fe', // 169.254.169.254 through NAT64
+      '64:ff9b:1:c0a8:1:100::', // 192.168.1.1 through local-use NAT64 (/48: bytes 6-7 and 9-10)
+      '2002:0a00:0001::1', // 6to4 of 10.0.0.1
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo: refused whole
+      '::',
+    ]) {
+      expect(isNonPublicAddress(a), a).toBe(true);
+    }
+    // the same forms reaching a public IPv4 address are public
+    for (const a of ['::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1']) {
+      expect(isNonPublicAddress(a), a).toBe(false);
+    }
+  });
+});
+
+describe('the client address behind proxies', () => {
+  const headers = (h: Record<string, string>) => new Headers(h);
+  it('reads forwarded headers only from trusted proxies; the client is the rightmost untrusted hop; IPv6 counts per /64', () => {
+    const trusted = trustedProxyList(['10.0.0.0/8', '::1']);
+    expect(clientAddress('203.0.113.9', headers({ 'x-forwarded-for': '1.2.3.4' }), trusted)).toBe(
+      '203.0.113.9',
+    );
+    expect(
+      clientAddress('10.1.1.1', headers({ 'x-forwarded-for': '1.2.3.4, 5.6.7.8, 10.2.2.2' }), trusted),
+    ).toBe('5.6.7.8');
+    expect(clientAddress('::ffff:10.1.1.1', headers({ 'x-forwarded-for': '5.6.7.8' }), trusted)).toBe(
+      '5.6.7.8',
+    );
+    expect(
+      clientAddress(
+        '::1',
+        headers({ forwarded: 'for=192.0.2.1, for="[2001:db8::7]:443";proto=https' }),
+        trusted,
+      ),
+    ).toBe('2001:db8::7');
+    expect(clientAddress('10.1.1.1', headers({ forwarded: 'for=unknown' }), trusted)).toBe('10.1.1.1');
+    expect(clientAddress('10.1.1.1', headers({}), trusted)).toBe('10.1.1.1');
+    expect(clientAddress('10.1.1.1', headers({ 'x-forwarded-for': '5.6.7.8' }), undefined)).toBe('10.1.1.1');
+    expect(rateKey('2001:db8:1:2::1')).toBe(rateKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    expect(rateKey('2001:db8:1:2::1')).not.toBe(rateKey('2001:db8:1:3::1'));
+    expect(rateKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(() => trustedProxyList(['not-an-address'])).toThrow(/trustedProxies entry/);
   });
 
   it('metadata document URLs: https with a path, no credentials, fragment or dot segments', async () => {

@@ -31,7 +31,8 @@ export function checkRedirectUri(uri: unknown): string {
   } catch {
     throw new ClientMetadataError('invalid_redirect_uri', `redirect URI ${uri.slice(0, 100)} is not a URL`);
   }
-  if (url.hash) throw new ClientMetadataError('invalid_redirect_uri', 'a redirect URI must not have a fragment');
+  if (url.hash)
+    throw new ClientMetadataError('invalid_redirect_uri', 'a redirect URI must not have a fragment');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw new ClientMetadataError(
       'invalid_redirect_uri',

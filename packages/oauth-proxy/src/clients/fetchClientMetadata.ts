@@ -25,10 +25,19 @@ function documentUrl(clientId: string, allowLoopback: boolean): URL {
   } catch {
     throw refuse('client_id is not a URL');
   }
-  if (url.protocol !== 'https:' && !(allowLoopback && url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (
+    url.protocol !== 'https:' &&
+    !(allowLoopback && url.protocol === 'http:' && isLoopbackHost(url.hostname))
+  ) {
     throw refuse('a client_id URL must be https');
   }
-  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(url.pathname)) {
+  if (
+    url.pathname === '/' ||
+    url.hash ||
+    url.username ||
+    url.password ||
+    /\/\.\.?(\/|$)/.test(url.pathname)
+  ) {
     throw refuse('a client_id URL needs a path, and no fragment, credentials or dot segments');
   }
   return url;
@@ -115,7 +124,10 @@ export function fetchClientMetadata(
           const cacheControl = String(res.headers['cache-control'] ?? '');
           const noStore = /no-store|no-cache/.test(cacheControl);
           const maxAge = Number(/max-age=(\d+)/.exec(cacheControl)?.[1] ?? 3600);
-          settle(undefined, { document, maxAgeSeconds: noStore ? 60 : Math.min(86_400, Math.max(60, maxAge)) });
+          settle(undefined, {
+            document,
+            maxAgeSeconds: noStore ? 60 : Math.min(86_400, Math.max(60, maxAge)),
+          });
         });
         res.on('error', () => settle(refuse('the client metadata document could not be read')));
       },

@@ -19,7 +19,9 @@ const random = () => randomBytes(32).toString('base64url');
 /** The scopes asked for, as the façade's short names; unknown ones are an error, none means all. */
 export function scopesFrom(ctx: FacadeContext, scope: string | null): string[] {
   const prefix = ctx.resource.replace(/\/$/, '');
-  const asked = (scope ?? '').split(' ').filter((s) => s !== '' && !['openid', 'profile', 'offline_access'].includes(s));
+  const asked = (scope ?? '')
+    .split(' ')
+    .filter((s) => s !== '' && !['openid', 'profile', 'offline_access'].includes(s));
   if (asked.length === 0) return [...ctx.scopes];
   const short = asked.map((s) => (s.startsWith(`${prefix}/`) ? s.slice(prefix.length + 1) : s));
   const unknown = short.filter((s) => !ctx.scopes.includes(s));
@@ -44,9 +46,11 @@ export const authorize: Handler = async (ctx, { url, address }) => {
     return html(400, errorPage('Unknown client', error.message));
   }
   // RFC 6749 §4.1.2.1: with no valid client or redirect URI, say so here and never redirect
-  if (!client) return html(400, errorPage('Unknown client', `no client ${clientId.slice(0, 100)} is registered`));
+  if (!client)
+    return html(400, errorPage('Unknown client', `no client ${clientId.slice(0, 100)} is registered`));
   ctx.limits.client(client.clientId, client.source);
-  const redirectUri = q.get('redirect_uri') ?? (client.redirectUris.length === 1 ? client.redirectUris[0]! : '');
+  const redirectUri =
+    q.get('redirect_uri') ?? (client.redirectUris.length === 1 ? client.redirectUris[0]! : '');
   if (!client.redirectUris.includes(redirectUri)) {
     return html(400, errorPage('Redirect URI mismatch', 'the redirect_uri is not one the client registered'));
   }
@@ -57,12 +61,14 @@ export const authorize: Handler = async (ctx, { url, address }) => {
   }
   const fail = (error: string, description: string) =>
     redirect(backTo(ctx, redirectUri, { error, error_description: description, state }));
-  if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code');
+  if (q.get('response_type') !== 'code')
+    return fail('unsupported_response_type', 'response_type must be code');
   const challenge = q.get('code_challenge') ?? '';
   if (q.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
     return fail('invalid_request', 'PKCE with code_challenge_method S256 is required');
   }
-  if (!isOwnResource(ctx, q.get('resource'))) return fail('invalid_target', `resource must be ${ctx.resource}`);
+  if (!isOwnResource(ctx, q.get('resource')))
+    return fail('invalid_target', `resource must be ${ctx.resource}`);
   const loginHint = q.get('login_hint') ?? undefined;
   if (loginHint !== undefined && loginHint.length > MAX_LOGIN_HINT_LENGTH) {
     return fail('invalid_request', `login_hint must be at most ${MAX_LOGIN_HINT_LENGTH} characters`);
@@ -102,5 +108,7 @@ export const authorize: Handler = async (ctx, { url, address }) => {
     csrf: pending.csrf,
     action: '/oauth/consent',
   });
-  return html(200, page, { 'set-cookie': bindingCookie(pending.cookieName, pending.browser, AUTHORIZATION_MS / 1000) });
+  return html(200, page, {
+    'set-cookie': bindingCookie(pending.cookieName, pending.browser, AUTHORIZATION_MS / 1000),
+  });
 };

@@ -17,7 +17,10 @@ export const callback: Handler = async (ctx, { request, url }) => {
   if (!trip) {
     return html(
       400,
-      errorPage('Sign-in expired', 'this sign-in is unknown or was already completed; start again from your client'),
+      errorPage(
+        'Sign-in expired',
+        'this sign-in is unknown or was already completed; start again from your client',
+      ),
     );
   }
   const { pending } = trip;
@@ -53,7 +56,10 @@ export const callback: Handler = async (ctx, { request, url }) => {
   try {
     claims = decodeJwt(tokens.accessToken);
   } catch {
-    return back({ error: 'server_error', error_description: 'Entra ID returned an access token that is not a JWT' });
+    return back({
+      error: 'server_error',
+      error_description: 'Entra ID returned an access token that is not a JWT',
+    });
   }
   const upn =
     typeof claims.upn === 'string'

@@ -20,7 +20,12 @@ export const consent: Handler = async (ctx, { request }) => {
   const transaction = form.get('transaction') ?? '';
   const pending = await ctx.authorizations.pending(transaction);
   const cookie = pending ? parseCookies(request.headers.get('cookie'))[pending.cookieName] : undefined;
-  if (!pending || !safeEqual(form.get('csrf') ?? '', pending.csrf) || !cookie || !safeEqual(cookie, pending.browser)) {
+  if (
+    !pending ||
+    !safeEqual(form.get('csrf') ?? '', pending.csrf) ||
+    !cookie ||
+    !safeEqual(cookie, pending.browser)
+  ) {
     return html(
       403,
       errorPage(
@@ -31,7 +36,10 @@ export const consent: Handler = async (ctx, { request }) => {
   }
   // decided once: a second POST of the same form finds nothing
   if (!(await ctx.authorizations.takePending(transaction))) {
-    return html(403, errorPage('Request refused', 'this consent was already decided; start the sign-in again'));
+    return html(
+      403,
+      errorPage('Request refused', 'this consent was already decided; start the sign-in again'),
+    );
   }
   if (form.get('decision') !== 'allow') {
     return redirect(

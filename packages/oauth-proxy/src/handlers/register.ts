@@ -1,5 +1,5 @@
-import { ClientMetadataError, OAuthError } from '../errors.js';
 import type { Handler } from '../context.js';
+import { ClientMetadataError, OAuthError } from '../errors.js';
 import { readJson } from '../http/body.js';
 import { json } from '../http/responses.js';
 

@@ -29,7 +29,11 @@ export const token: Handler = async (ctx, { request, address }) => {
   ctx.limits.client(client.clientId, client.source);
   const grantType = form.get('grant_type');
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    throw new OAuthError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be authorization_code or refresh_token',
+    );
   }
   if (!isOwnResource(ctx, form.get('resource'))) {
     throw new OAuthError(400, 'invalid_target', `resource must be ${ctx.resource}`);
@@ -48,7 +52,8 @@ export const token: Handler = async (ctx, { request, address }) => {
     const rotated = await ctx.grants.rotate(form.get('refresh_token') ?? '', client.clientId);
     return await answer(ctx, rotated);
   } catch (error) {
-    if (error instanceof SignInRevokedError) throw new OAuthError(400, 'invalid_grant', 'the sign-in was revoked');
+    if (error instanceof SignInRevokedError)
+      throw new OAuthError(400, 'invalid_grant', 'the sign-in was revoked');
     throw error;
   }
 };

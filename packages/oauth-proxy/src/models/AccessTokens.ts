@@ -1,5 +1,12 @@
 // The façade's own access tokens: ES256 JWTs for the resource, naming the sign-in they belong to.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Grant } from './Grants.js';
 
@@ -12,12 +19,20 @@ export class AccessTokens {
   readonly #verified = new Map<string, JWTPayload>();
 
   constructor(
-    private readonly options: { issuer: string; resource: string; lifetimeSeconds: number; signingKeyPem?: string },
+    private readonly options: {
+      issuer: string;
+      resource: string;
+      lifetimeSeconds: number;
+      signingKeyPem?: string;
+    },
   ) {
     this.#privateKey = options.signingKeyPem
       ? createPrivateKey(options.signingKeyPem)
       : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    if (this.#privateKey.asymmetricKeyType !== 'ec' || this.#privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    if (
+      this.#privateKey.asymmetricKeyType !== 'ec' ||
+      this.#privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+    ) {
       throw new TypeError('OAuthProxy: the signing key must be an EC P-256 key');
     }
     this.#publicKey = createPublicKey(this.#privateKey);

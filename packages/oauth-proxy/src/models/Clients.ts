@@ -23,7 +23,8 @@ export class Clients {
   async register(body: unknown): Promise<{ record: ClientRecord; secret: string | undefined }> {
     const metadata = parseClientMetadata(body, 'dcr');
     const clientId = `dcr-${randomBytes(16).toString('hex')}`;
-    const secret = metadata.tokenEndpointAuthMethod === 'none' ? undefined : randomBytes(32).toString('base64url');
+    const secret =
+      metadata.tokenEndpointAuthMethod === 'none' ? undefined : randomBytes(32).toString('base64url');
     const record: ClientRecord = { clientId, ...metadata, ...(secret ? { secretHash: sha256(secret) } : {}) };
     await this.store.set('client', clientId, record, this.options.lifetimeMs);
     return { record, secret };
@@ -41,9 +42,14 @@ export class Clients {
     if (running) return running;
     this.limits.document(address);
     if (this.#inFlight.size >= MAX_FETCHES_IN_FLIGHT) {
-      throw new OAuthError(503, 'temporarily_unavailable', 'too many client metadata documents are being fetched; try again', {
-        'retry-after': '5',
-      });
+      throw new OAuthError(
+        503,
+        'temporarily_unavailable',
+        'too many client metadata documents are being fetched; try again',
+        {
+          'retry-after': '5',
+        },
+      );
     }
     const fetching = this.#fetch(clientId);
     this.#inFlight.set(clientId, fetching);

@@ -84,7 +84,8 @@ export class Grants {
       await this.revoke(issued.grantId);
       return invalidGrant(message);
     };
-    if (issued.clientId !== check.clientId) throw await refuse('the code is invalid, expired or already used');
+    if (issued.clientId !== check.clientId)
+      throw await refuse('the code is invalid, expired or already used');
     if ((check.redirectUri ?? issued.redirectUri) !== issued.redirectUri) {
       throw await refuse('redirect_uri does not match the authorization request');
     }
@@ -103,7 +104,10 @@ export class Grants {
    * grace window (clients refresh in parallel) gets the current one; any older one, or one
    * presented by another client, revokes the sign-in.
    */
-  async rotate(token: string, clientId: string): Promise<{ grantId: string; grant: Grant; refreshToken: string }> {
+  async rotate(
+    token: string,
+    clientId: string,
+  ): Promise<{ grantId: string; grant: Grant; refreshToken: string }> {
     const parsed = this.#parseRefreshToken(token);
     const grant = parsed ? await this.get(parsed.grantId) : undefined;
     if (!parsed || !grant?.redeemed) throw invalidGrant('the refresh token is invalid, expired or revoked');

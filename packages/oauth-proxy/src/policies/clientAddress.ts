@@ -13,7 +13,9 @@ export function trustedProxyList(entries: readonly string[] | undefined): BlockL
     const [address, bits] = entry.split('/') as [string, string | undefined];
     const family = isIP(address);
     if (family === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new TypeError(`OAuthProxy: trustedProxies entry ${entry.slice(0, 60)} is not an address or CIDR range`);
+      throw new TypeError(
+        `OAuthProxy: trustedProxies entry ${entry.slice(0, 60)} is not an address or CIDR range`,
+      );
     }
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (bits === undefined) list.addAddress(address, type);
@@ -54,7 +56,11 @@ function forwardedHops(headers: Headers): string[] {
  * The client's address: the socket peer, unless it is a trusted proxy, in which case the rightmost
  * forwarded hop that is not a trusted proxy (or the leftmost, when all are trusted).
  */
-export function clientAddress(peer: string | undefined, headers: Headers, trusted: BlockList | undefined): string {
+export function clientAddress(
+  peer: string | undefined,
+  headers: Headers,
+  trusted: BlockList | undefined,
+): string {
   const direct = unmap(peer ?? '');
   if (!trusted || !isTrusted(trusted, direct)) return direct || 'unknown';
   const hops = forwardedHops(headers).map(unmap);

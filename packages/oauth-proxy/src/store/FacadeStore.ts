@@ -33,7 +33,10 @@ export const DEFAULT_QUOTAS: RecordQuotas = {
   revoked: 100_000,
 };
 
-export function resolveQuotas(quotas: Partial<Record<RecordKind, number>> | undefined, name: string): RecordQuotas {
+export function resolveQuotas(
+  quotas: Partial<Record<RecordKind, number>> | undefined,
+  name: string,
+): RecordQuotas {
   const out = { ...DEFAULT_QUOTAS, ...quotas };
   for (const [kind, value] of Object.entries(out)) {
     if (!Number.isInteger(value) || value < 1) {

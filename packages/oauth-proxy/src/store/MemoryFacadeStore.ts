@@ -1,5 +1,11 @@
 import { FacadeStoreError } from '../errors.js';
-import { type FacadeStore, RECORD_KINDS, type RecordKind, type RecordQuotas, resolveQuotas } from './FacadeStore.js';
+import {
+  type FacadeStore,
+  RECORD_KINDS,
+  type RecordKind,
+  type RecordQuotas,
+  resolveQuotas,
+} from './FacadeStore.js';
 
 interface Entry {
   readonly value: string;
