@@ -34,7 +34,11 @@ const proxy = new OAuthProxy({
   devMode: true,
   // the flood's addresses arrive as X-Forwarded-For from this (loopback) proxy
   trustedProxies: ['127.0.0.1'],
-  rateLimits: { registrationsPerMinute: 1000, tokenRequestsPerMinute: 10_000_000, perClientPerMinute: 10_000_000 },
+  rateLimits: {
+    registrationsPerMinute: 1000,
+    tokenRequestsPerMinute: 10_000_000,
+    perClientPerMinute: 10_000_000,
+  },
   upstream: {
     instance: emulator.instance,
     tenantId: emulator.tenantId,

@@ -16,7 +16,7 @@ import {
 } from '@mcp-auth-kit/auth-core';
 import type { JWK } from 'jose';
 import type { FacadeContext } from './context.js';
-import { SignInRevokedError } from './errors.js';
+import { OAuthProxyConfigError, SignInRevokedError } from './errors.js';
 import { authorizationServerMetadata } from './handlers/metadata.js';
 import { toRequest, writeResponse } from './http/node.js';
 import { facadeInbound, upstreamAssertion } from './inbound.js';
@@ -48,7 +48,7 @@ export class OAuthProxy {
   constructor(options: OAuthProxyOptions) {
     const issuer = new URL(options.issuer);
     if (issuer.protocol !== 'https:' && !isLoopbackHost(issuer.hostname)) {
-      throw new TypeError('OAuthProxy: the issuer must be https (http only on a loopback host)');
+      throw new OAuthProxyConfigError('OAuthProxy: the issuer must be https (http only on a loopback host)');
     }
     this.issuer = issuer.href.replace(/\/$/, '');
     this.resource = new URL(options.resource).href;

@@ -42,7 +42,11 @@ export class OAuthError extends McpAuthKitError<OAuthProxyErrorCode> {
 }
 
 /** Codes of a store that cannot take or give a record. */
-export type FacadeStoreErrorCode = 'store_quota_full' | 'store_unavailable' | 'store_misconfigured';
+export type FacadeStoreErrorCode =
+  | 'store_quota_full'
+  | 'store_unavailable'
+  | 'store_misconfigured'
+  | 'store_record_too_large';
 
 /**
  * The store cannot serve: a record kind's quota is full (nothing is evicted to make room), the
@@ -50,7 +54,10 @@ export type FacadeStoreErrorCode = 'store_quota_full' | 'store_unavailable' | 's
  */
 export class FacadeStoreError extends McpAuthKitError<FacadeStoreErrorCode> {
   constructor(code: FacadeStoreErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, retryable: code !== 'store_misconfigured' });
+    super(code, message, {
+      ...options,
+      retryable: code === 'store_quota_full' || code === 'store_unavailable',
+    });
     this.name = 'FacadeStoreError';
   }
 }
@@ -89,5 +96,13 @@ export class SignInRevokedError extends McpAuthKitError<'sign_in_revoked'> {
   constructor() {
     super('sign_in_revoked', 'the sign-in behind this token was revoked');
     this.name = 'SignInRevokedError';
+  }
+}
+
+/** Options the façade (or one of its stores) cannot work with; thrown at construction, never on a request. */
+export class OAuthProxyConfigError extends McpAuthKitError<'config_invalid'> {
+  constructor(message: string) {
+    super('config_invalid', message);
+    this.name = 'OAuthProxyConfigError';
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@mcp-auth-kit/auth-core';
+import { OAuthProxyConfigError } from './errors.js';
 import type { RateLimitOptions } from './policies/Limits.js';
 import type { FacadeStore } from './store/FacadeStore.js';
 import type { UpstreamOptions } from './upstream.js';
@@ -53,7 +54,9 @@ export function positive(
 ): number {
   const out = value ?? fallback;
   if (!Number.isFinite(out) || out < 0 || (!allowZero && out === 0)) {
-    throw new TypeError(`OAuthProxy: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+    throw new OAuthProxyConfigError(
+      `OAuthProxy: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`,
+    );
   }
   return out;
 }

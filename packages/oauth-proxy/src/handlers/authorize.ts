@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../clients/clientRecord.js';
 import { backTo, type FacadeContext, type Handler, isOwnResource, qualify } from '../context.js';
-import { ClientMetadataError } from '../errors.js';
+import { ClientMetadataError, OAuthError } from '../errors.js';
 import { BINDING_COOKIE_PREFIX, bindingCookie } from '../http/cookies.js';
 import { html, redirect } from '../http/responses.js';
 import { AUTHORIZATION_MS, type PendingAuthorization } from '../models/Authorizations.js';
@@ -26,7 +26,9 @@ export function scopesFrom(ctx: FacadeContext, scope: string | null): string[] {
   const short = asked.map((s) => (s.startsWith(`${prefix}/`) ? s.slice(prefix.length + 1) : s));
   const unknown = short.filter((s) => !ctx.scopes.includes(s));
   if (unknown.length > 0) {
-    throw new RangeError(
+    throw new OAuthError(
+      400,
+      'invalid_scope',
       `unknown scope ${unknown.join(' ').slice(0, 100)}; this server offers ${ctx.scopes.map((s) => qualify(ctx, s)).join(' ')}`,
     );
   }

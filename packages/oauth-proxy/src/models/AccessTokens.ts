@@ -8,6 +8,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { OAuthProxyConfigError } from '../errors.js';
 import type { Grant } from './Grants.js';
 
 const MAX_VERIFIED = 10_000;
@@ -33,7 +34,7 @@ export class AccessTokens {
       this.#privateKey.asymmetricKeyType !== 'ec' ||
       this.#privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
     ) {
-      throw new TypeError('OAuthProxy: the signing key must be an EC P-256 key');
+      throw new OAuthProxyConfigError('OAuthProxy: the signing key must be an EC P-256 key');
     }
     this.#publicKey = createPublicKey(this.#privateKey);
   }

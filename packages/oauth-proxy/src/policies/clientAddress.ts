@@ -4,6 +4,7 @@
 // proxy (hops to its left were written by the client itself and prove nothing).
 import { BlockList, isIP } from 'node:net';
 import { ipv6Bytes } from '../clients/addressGuard.js';
+import { OAuthProxyConfigError } from '../errors.js';
 
 /** Trusted proxies: addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */
 export function trustedProxyList(entries: readonly string[] | undefined): BlockList | undefined {
@@ -13,7 +14,7 @@ export function trustedProxyList(entries: readonly string[] | undefined): BlockL
     const [address, bits] = entry.split('/') as [string, string | undefined];
     const family = isIP(address);
     if (family === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new TypeError(
+      throw new OAuthProxyConfigError(
         `OAuthProxy: trustedProxies entry ${entry.slice(0, 60)} is not an address or CIDR range`,
       );
     }

@@ -1,3 +1,5 @@
+import { OAuthProxyConfigError } from '../errors.js';
+
 /**
  * The kinds of record the façade keeps. Each kind has its own quota, so records an anonymous caller
  * can create (pending authorizations, upstream round trips, codes, cached metadata documents,
@@ -40,7 +42,7 @@ export function resolveQuotas(
   const out = { ...DEFAULT_QUOTAS, ...quotas };
   for (const [kind, value] of Object.entries(out)) {
     if (!Number.isInteger(value) || value < 1) {
-      throw new TypeError(`${name}: quotas.${kind} must be a positive integer`);
+      throw new OAuthProxyConfigError(`${name}: quotas.${kind} must be a positive integer`);
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import { FacadeStoreError } from '../errors.js';
+import { FacadeStoreError, OAuthProxyConfigError } from '../errors.js';
 import type { FacadeStore, RecordKind, RecordQuotas } from './FacadeStore.js';
 
 /** The parts of a node-redis v5 client the Redis store uses. */
@@ -65,7 +65,7 @@ export class RedisFacadeStore implements FacadeStore {
     this.quotas = { ...DEFAULT_REDIS_QUOTAS, ...options.quotas };
     for (const [kind, value] of Object.entries(this.quotas)) {
       if (!Number.isInteger(value) || value < 1) {
-        throw new TypeError(`RedisFacadeStore: quotas.${kind} must be a positive integer`);
+        throw new OAuthProxyConfigError(`RedisFacadeStore: quotas.${kind} must be a positive integer`);
       }
     }
   }

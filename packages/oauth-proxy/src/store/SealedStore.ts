@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { FacadeStoreError, OAuthProxyConfigError } from '../errors.js';
 import type { FacadeStore, RecordKind } from './FacadeStore.js';
 
 /** Largest record the façade stores (a client, a sign-in with upstream tokens, …). */
@@ -15,7 +16,7 @@ export class SealedStore {
     readonly backend: FacadeStore,
     key: Buffer,
   ) {
-    if (key.length !== 32) throw new TypeError('OAuthProxy: the encryption key must be 32 bytes');
+    if (key.length !== 32) throw new OAuthProxyConfigError('OAuthProxy: the encryption key must be 32 bytes');
     this.#key = key;
   }
 
@@ -34,7 +35,8 @@ export class SealedStore {
 
   async set(kind: RecordKind, key: string, value: unknown, ttlMs: number): Promise<void> {
     const plain = Buffer.from(JSON.stringify(value), 'utf8');
-    if (plain.length > MAX_RECORD_BYTES) throw new RangeError(`record larger than ${MAX_RECORD_BYTES} bytes`);
+    if (plain.length > MAX_RECORD_BYTES)
+      throw new FacadeStoreError('store_record_too_large', `record larger than ${MAX_RECORD_BYTES} bytes`);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(`${kind}:${key}`, 'utf8'));
