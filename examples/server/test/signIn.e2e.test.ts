@@ -273,7 +273,8 @@ describe(`a person signs in in a real browser (headless Chromium)${chromiumMissi
         await page.waitForURL((url) => url.href.startsWith(callback.redirectUrl));
         await expect(page.textContent('body')).resolves.toContain('Signed in');
         expect(query.get('state')).toBe(authorizationUrl.searchParams.get('state'));
-        expect(query.get('iss')).toBe(world.emulator.issuerV2());
+        // Entra ID sends no iss in its authorization response (the SDK then has nothing to compare)
+        expect(query.get('iss')).toBeNull();
         await transport.finishAuth(query);
 
         const client = new Client({ name: 'e2e', version: '0' });

@@ -2,6 +2,8 @@ export { isNonPublicAddress } from './clients/addressGuard.js';
 export type { ClientRecord } from './clients/clientRecord.js';
 export type { MetadataFetchOptions } from './clients/fetchClientMetadata.js';
 export { fetchClientMetadata } from './clients/fetchClientMetadata.js';
+export type { EntraFrontOptions } from './EntraFront.js';
+export { EntraFront } from './EntraFront.js';
 export type { FacadeStoreErrorCode, OAuthProxyErrorCode } from './errors.js';
 export {
   ClientMetadataError,

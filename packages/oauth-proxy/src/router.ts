@@ -47,7 +47,8 @@ export async function route(ctx: FacadeContext, req: FacadeRequest): Promise<Res
   }
 }
 
-function errorResponse(error: unknown, path: string, logger: Logger): Response {
+/** The one mapping of the façade's (and the Entra front's) errors to answers. */
+export function errorResponse(error: unknown, path: string, logger: Logger): Response {
   if (error instanceof OAuthError) {
     return json(error.status, { error: error.error, error_description: error.message }, error.headers);
   }

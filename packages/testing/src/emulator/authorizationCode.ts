@@ -24,6 +24,9 @@ export interface IssuedCode {
 /** A refresh token (24 hours; a refresh returns a new one, as Entra ID does). */
 export interface IssuedRefreshToken {
   readonly clientId: string;
+  /** The resource app and scope names the user granted at sign-in (what `.default` stands for). */
+  readonly resourceApp: EmulatedApp | undefined;
+  readonly granted: readonly string[];
   readonly user: EmulatedUser;
   readonly expiresAtMs: number;
   readonly mfa: boolean;
@@ -148,10 +151,11 @@ export function authorize(
     );
     return;
   }
-  const issuer = `${ctx.emulator.httpsUrl}/${tenant}/v2.0`;
+  // Entra ID's authorization response carries `code` and `state` (or `error`, `error_description`,
+  // `state`) and no RFC 9207 `iss`; its metadata does not claim `authorization_response_iss_parameter_supported`
   const back = (params: Record<string, string | undefined>) => {
     const target = new URL(redirectUri);
-    for (const [k, v] of Object.entries({ ...params, state: q.get('state') ?? undefined, iss: issuer })) {
+    for (const [k, v] of Object.entries({ ...params, state: q.get('state') ?? undefined })) {
       if (v !== undefined) target.searchParams.set(k, v);
     }
     res.writeHead(302, { location: target.href, 'cache-control': 'no-store' });
@@ -265,8 +269,10 @@ export async function redeem(
         );
   }
   const scopes = scope.split(' ').filter((s) => s !== '');
-  const { app: resourceApp, names } = resolveScopes(ctx, scopes);
+  const { app: resourceApp, names: asked } = resolveScopes(ctx, scopes);
   checkResource(form.get('resource'), resourceApp);
+  let names = asked;
+  let granted: readonly string[] = asked;
   let user: EmulatedUser;
   let nonce: string | undefined;
   let mfa = false;
@@ -309,6 +315,10 @@ export async function redeem(
     user = issued.user;
     nonce = issued.nonce;
     mfa = issued.mfa;
+    // `.default` is what the user granted at this sign-in, never more
+    const atSignIn = issued.resourceApp === resourceApp ? resolveScopes(ctx, issued.scopes).names : [];
+    if (scopes.some((s) => s.endsWith('/.default'))) names = atSignIn;
+    granted = issued.resourceApp === resourceApp ? atSignIn : asked;
   } else {
     const refresh = state.refreshTokens.get(form.get('refresh_token') ?? '');
     if (!refresh || refresh.clientId !== app.clientId || refresh.expiresAtMs <= Date.now()) {
@@ -321,6 +331,9 @@ export async function redeem(
     }
     user = refresh.user;
     mfa = refresh.mfa;
+    if (scopes.some((s) => s.endsWith('/.default')) && refresh.resourceApp === resourceApp)
+      names = [...refresh.granted];
+    granted = refresh.resourceApp === resourceApp ? refresh.granted : asked;
   }
   if (ctx.revokedUsers.has(user.objectId)) {
     throw entraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
@@ -348,6 +361,8 @@ export async function redeem(
     const refreshToken = randomBytes(48).toString('base64url');
     remember(state.refreshTokens, refreshToken, {
       clientId: app.clientId,
+      resourceApp,
+      granted,
       user,
       expiresAtMs: Date.now() + REFRESH_LIFETIME_MS,
       mfa,
