@@ -131,7 +131,7 @@ function checkResource(resource: string | null, app: EmulatedApp | undefined): v
 export function authorize(
   ctx: EmulatorContext,
   state: AuthorizationState,
-  tenant: string,
+  _tenant: string,
   url: URL,
   res: ServerResponse,
 ): void {
