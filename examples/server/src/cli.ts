@@ -17,7 +17,7 @@ const USAGE = `Usage:
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
                          [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
                          [--resource-url URL] [--trust-forwarded-headers] [--sdk v2|v1] [--json]
-  mcp-auth-example dev [--port 3000] [--oauth-proxy] [--json]
+  mcp-auth-example dev [--port 3000] [--oauth-proxy] [--json]   (sign-in: the Entra front; --oauth-proxy: the façade)
   mcp-auth-example doctor --config <appsettings.json> [--resource-url URL] [--token JWT] [--json]
                          (checks a deployment; exit 0 only when every check passes)`;
 
@@ -171,7 +171,7 @@ async function dev(argv: string[]): Promise<void> {
   });
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile, azure: env.azure })}\n`,
+      `${JSON.stringify({ mcpUrl: env.mcpUrl, tokens: env.tokens, authority: env.authority, clientId: env.clientId, caFile: env.caFile, azure: env.azure, signIn: env.signIn, authorizationServer: env.authorizationServer })}\n`,
     );
     return;
   }
@@ -196,18 +196,15 @@ async function dev(argv: string[]): Promise<void> {
       '      (alice reads her table; with $BOB the database refuses)',
       `    npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL ${env.mcpUrl}, header Authorization: Bearer <token>)`,
       '',
-      '  Sign in instead of pasting a token (OAuth authorization code + PKCE against the emulated Entra ID):',
-      `    authority ${env.authority}   client id ${env.clientId} (public client, loopback redirects)`,
-      `    trust the emulator's CA first: NODE_EXTRA_CA_CERTS=${env.caFile} (Node clients such as MCP Inspector; VS Code: add it to the OS store)`,
-      `    MCP Inspector: Streamable HTTP, URL ${env.mcpUrl}, OAuth client id ${env.clientId}; pick alice on the sign-in page`,
+      '  Sign in instead of pasting a token: give your MCP client the MCP URL and nothing else',
+      `    ${env.mcpUrl}`,
+      '    (Claude Code, VS Code, Cursor, MCP Inspector, mcp-remote, the Python SDK, FastMCP); pick alice on the sign-in page.',
+      env.signIn === 'entra-front'
+        ? `    Sign-in goes through the server's Entra front (${env.authorizationServer}): Entra ID's own tokens, nothing stored.`
+        : `    Sign-in goes through the authorization-server façade (${env.authorizationServer}): its own tokens, users' Entra tokens kept sealed.`,
+      `    Trust the emulator's CA first: NODE_EXTRA_CA_CERTS=${env.caFile} (Node clients), SSL_CERT_FILE (Python), the OS store (VS Code).`,
+      `    A client that needs a client id: ${env.clientId} (public client, loopback redirects on any port; authority ${env.authority})`,
       '',
-      ...(env.authorizationServer
-        ? [
-            '  Clients that register themselves (Claude Code, Cursor, the SDK clients) sign in through the façade:',
-            `    ${env.authorizationServer}/.well-known/oauth-authorization-server (Dynamic Client Registration and Client ID Metadata Documents)`,
-            '',
-          ]
-        : []),
       '  Azure Resource Manager (emulated; alice is a Contributor, bob a Reader):',
       `    subscription ${env.azure.subscriptionId}, resource group ${env.azure.resourceGroup}, flexible server ${env.azure.server}`,
       `    postgres_list {"subscription":"${env.azure.subscriptionId}","resourceGroup":"${env.azure.resourceGroup}"} finds it; postgres_server_param_set changes a parameter as alice`,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
+import { EntraFront, OAuthProxy } from '@mcp-auth-kit/oauth-proxy';
 import {
   type CertificateAuthority,
   EntraEmulator,
@@ -24,12 +24,32 @@ export interface DevEnvironment {
     readonly resourceGroup: string;
     readonly server: string;
   };
-  /** With the façade (`--oauth-proxy`): its issuer, where clients that register themselves sign in. */
-  readonly authorizationServer: string | undefined;
+  /**
+   * Where clients sign in: the Entra front (default; Entra ID's tokens, nothing stored) or the
+   * façade (`--oauth-proxy`; its own tokens). Either way on the server's origin.
+   */
+  readonly authorizationServer: string;
+  readonly signIn: 'entra-front' | 'oauth-proxy';
   readonly server: RunningExampleServer;
   readonly emulator: EntraEmulator;
   stop(): Promise<void>;
 }
+
+/**
+ * The redirect URIs real MCP clients use by default: mcp-remote `http://localhost:{port}/oauth/callback`,
+ * MCP Inspector `http://127.0.0.1:6276/oauth/callback` (CLI) and `http://localhost:6274/oauth/callback`
+ * (UI, plus `/debug`), FastMCP and Claude Code `http://localhost:{port}/callback`, VS Code
+ * `http://127.0.0.1:{port}/` and `https://vscode.dev/redirect`.
+ */
+export const DEV_CLIENT_REDIRECT_URIS = [
+  'http://localhost/callback',
+  'http://127.0.0.1/callback',
+  'http://localhost/oauth/callback',
+  'http://127.0.0.1/oauth/callback',
+  'http://localhost/oauth/callback/debug',
+  'http://127.0.0.1/',
+  'https://vscode.dev/redirect',
+] as const;
 
 const SAMPLE_DATA = `
 CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, item text NOT NULL, qty int NOT NULL DEFAULT 1);
@@ -142,35 +162,44 @@ export async function startDevEnvironment(options: {
       },
     });
     const host = options.host ?? '127.0.0.1';
-    // the façade's issuer is this server's origin: with it, the port must be known first
-    const port =
-      options.oauthProxy && (options.port ?? 3000) === 0 ? await freePort(host) : (options.port ?? 3000);
+    // the authorization server's issuer is this server's origin: the port must be known first
+    const port = (options.port ?? 3000) === 0 ? await freePort(host) : (options.port ?? 3000);
     const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    const proxy = options.oauthProxy
+    const mcpUrl = `${origin}/mcp`;
+    // the public client real MCP clients are given, with the redirect URIs they use by default
+    // (loopback ones match on any port, as Entra ID matches them)
+    const publicClient = emulator.registerApp({
+      displayName: 'MCP clients (dev mode)',
+      publicClient: true,
+      redirectUris: [...DEV_CLIENT_REDIRECT_URIS],
+    });
+    const logger = { info() {}, warn: (m: string) => console.error(m) };
+    const authorizationServer = options.oauthProxy
       ? new OAuthProxy({
           issuer: origin,
-          resource: `${origin}/mcp`,
+          resource: mcpUrl,
           devMode: true,
           upstream: {
             instance: emulator.instance,
             tenantId: emulator.tenantId,
             clientId: apiClientId,
-            scopes: [`${origin}/mcp/mcp.tools`],
+            scopes: [`${mcpUrl}/mcp.tools`],
             credential: { clientSecret: secret },
           },
-          logger: { info() {}, warn: (m: string) => console.error(m) },
+          logger,
         })
-      : undefined;
-    const server = await startExampleServer({
-      config,
-      port,
-      host,
-      ...(proxy ? { authorizationServer: proxy } : {}),
-    });
+      : new EntraFront({
+          issuer: origin,
+          resource: mcpUrl,
+          instance: emulator.instance,
+          tenantId: emulator.tenantId,
+          publicClient: { clientId: publicClient.clientId, redirectUris: publicClient.redirectUris },
+          logger,
+        });
+    const server = await startExampleServer({ config, port, host, authorizationServer });
     cleanups.unshift(() => server.close());
     // Sign-in ready: the API's Application ID URI is the MCP URL (what MCP clients send as
-    // `resource`; the metadata's scopes derive from it), and a public client is registered for the
-    // loopback redirects MCP Inspector, VS Code and the SDK clients use.
+    // `resource`; the metadata's scopes derive from it)
     const localhostUrl = server.mcpUrl.replace('://127.0.0.1:', '://localhost:');
     emulator.registerApp({
       clientId: apiClientId,
@@ -178,18 +207,9 @@ export async function startDevEnvironment(options: {
       secret,
       identifierUris: [server.mcpUrl, localhostUrl],
       exposedScopes: ['mcp.tools'],
-      ...(proxy ? { redirectUris: [proxy.callbackUrl] } : {}),
-    });
-    const publicClient = emulator.registerApp({
-      displayName: 'MCP clients (dev mode)',
-      publicClient: true,
-      redirectUris: [
-        'http://localhost/callback',
-        'http://localhost/oauth/callback',
-        'http://localhost/oauth/callback/debug',
-        'http://127.0.0.1/',
-        'http://127.0.0.1/callback',
-      ],
+      ...(authorizationServer instanceof OAuthProxy
+        ? { redirectUris: [authorizationServer.callbackUrl] }
+        : {}),
     });
     const mint = (user: typeof alice) =>
       emulator.mintUserToken({
@@ -205,7 +225,8 @@ export async function startDevEnvironment(options: {
       clientId: publicClient.clientId,
       caFile: options.ca.certificatePath ?? '',
       azure: { subscriptionId, resourceGroup, server: flexible.name },
-      authorizationServer: proxy?.issuer,
+      authorizationServer: authorizationServer.issuer,
+      signIn: options.oauthProxy ? 'oauth-proxy' : 'entra-front',
       server,
       emulator,
       async stop() {

@@ -94,7 +94,10 @@ describe('mcp-auth-example start', () => {
 describe('mcp-auth-example dev', () => {
   it('prints the MCP URL and tokens for alice and bob as one JSON line, serves them, and stops cleanly', async () => {
     const { child } = run(['dev', '--json', '--port', '0']);
-    const { mcpUrl, tokens, authority, clientId, caFile, azure } = JSON.parse(await firstLine(child)) as {
+    const { mcpUrl, tokens, authority, clientId, caFile, azure, signIn } = JSON.parse(
+      await firstLine(child),
+    ) as {
+      signIn: string;
       mcpUrl: string;
       tokens: { alice: string; bob: string };
       authority: string;
@@ -103,6 +106,7 @@ describe('mcp-auth-example dev', () => {
       azure: { subscriptionId: string; resourceGroup: string; server: string };
     };
     expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
+    expect(signIn).toBe('entra-front');
     // sign in as a client would, from nothing: 401 → metadata → discovery → authorize → token
     const challenge = (await fetch(mcpUrl, { method: 'POST' })).headers.get('www-authenticate') ?? '';
     const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)![1]!;
@@ -114,21 +118,25 @@ describe('mcp-auth-example dev', () => {
     expect(metadata.resource).toBe(mcpUrl);
     expect(metadata.scopes_supported).toEqual([`${mcpUrl}/mcp.tools`]);
     expect(challenge).toContain(`scope="${mcpUrl}/mcp.tools"`);
-    expect(metadata.authorization_servers).toEqual([`${authority}/v2.0`]);
-    const oidc = (await (await fetch(`${authority}/v2.0/.well-known/openid-configuration`)).json()) as {
+    // the server's Entra front: on its own origin, handing the client to the emulated Entra ID
+    const origin = new URL(mcpUrl).origin;
+    expect(metadata.authorization_servers).toEqual([origin]);
+    const as = (await (await fetch(`${origin}/.well-known/oauth-authorization-server`)).json()) as {
+      issuer: string;
       authorization_endpoint: string;
       token_endpoint: string;
       code_challenge_methods_supported: string[];
     };
-    expect(oidc.code_challenge_methods_supported).toEqual(['S256']);
+    expect(as.issuer).toBe(origin);
+    expect(as.code_challenge_methods_supported).toEqual(['S256']);
     const verifier = randomBytes(32).toString('base64url');
     const redirectUri = 'http://localhost:61234/oauth/callback';
-    const authorize = new URL(oidc.authorization_endpoint);
+    const authorize = new URL(as.authorization_endpoint);
+    // as real clients do: no scope anywhere
     for (const [k, v] of Object.entries({
       client_id: clientId,
       response_type: 'code',
       redirect_uri: redirectUri,
-      scope: `${metadata.scopes_supported.join(' ')} offline_access`,
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
       state: 's1',
@@ -136,10 +144,12 @@ describe('mcp-auth-example dev', () => {
       login_hint: 'alice@contoso.com',
     }))
       authorize.searchParams.set(k, v);
-    const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    const toEntra = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    expect(toEntra.href.startsWith(authority)).toBe(true);
+    const back = new URL((await fetch(toEntra, { redirect: 'manual' })).headers.get('location')!);
     expect(back.searchParams.get('state')).toBe('s1');
     const tokenResponse = (await (
-      await fetch(oidc.token_endpoint, {
+      await fetch(as.token_endpoint, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'authorization_code',
@@ -147,7 +157,6 @@ describe('mcp-auth-example dev', () => {
           code: back.searchParams.get('code')!,
           redirect_uri: redirectUri,
           code_verifier: verifier,
-          scope: metadata.scopes_supported.join(' '),
           resource: metadata.resource,
         }),
       })
@@ -219,6 +228,7 @@ describe('mcp-auth-example dev', () => {
     expect(Object.keys(info)).toEqual(
       expect.arrayContaining(['mcpUrl', 'tokens', 'authority', 'clientId', 'caFile', 'azure']),
     );
+    expect(info.signIn).toBe('oauth-proxy');
     const origin = new URL(info.mcpUrl).origin;
     const prm = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json()) as {
       authorization_servers: string[];

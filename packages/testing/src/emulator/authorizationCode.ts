@@ -341,7 +341,11 @@ export async function redeem(
   const lifetime = ctx.emulator.tokenLifetimeSeconds;
   const response: Record<string, unknown> = {
     token_type: 'Bearer',
-    scope: scopes.filter((s) => !OIDC_SCOPES.has(s) || s === 'offline_access').join(' '),
+    // the scopes granted, each qualified as asked (`.default` answered with what it stood for)
+    scope: [
+      ...names.map((n) => `${apiPrefix(scopes) ?? ''}${n}`),
+      ...scopes.filter((s) => s === 'offline_access'),
+    ].join(' '),
     expires_in: lifetime,
     ext_expires_in: lifetime,
   };
@@ -388,6 +392,12 @@ export async function redeem(
   }
   void tenant;
   return response;
+}
+
+/** How the request qualified its API scopes (`api://…/`), for the answer's `scope`. */
+function apiPrefix(scopes: readonly string[]): string | undefined {
+  const api = scopes.find((s) => !OIDC_SCOPES.has(s) && s.includes('/'));
+  return api ? api.slice(0, api.lastIndexOf('/') + 1) : undefined;
 }
 
 function escapeHtml(s: string): string {
