@@ -18,6 +18,7 @@ import {
 } from '@mcp-auth-kit/outbound-credentials';
 import { type PostgresServerEntry, resolveServer } from '@mcp-auth-kit/postgres-tools';
 import pg from 'pg';
+import { checkEntraFrontCoherence, checkPublicClientAtEntra } from './doctorEntraFront.js';
 import { type ExampleConfig, loadExampleConfig } from './exampleConfig.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -556,6 +557,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         : { name: 'signing keys', status: 'skip', detail: 'needs OIDC discovery' },
     );
     checks.push(checkCoherence(azureAd, options.resourceUrl));
+    const front = config.mcpServer.entraFront;
+    if (front) {
+      const coherence = checkEntraFrontCoherence(front, azureAd, options.resourceUrl);
+      checks.push(coherence);
+      if (coherence.status === 'pass' && options.resourceUrl) {
+        checks.push(await checkPublicClientAtEntra(front, azureAd, options.resourceUrl, timeoutMs));
+      }
+    }
   } else {
     checks.push({ name: 'identity provider (OIDC discovery)', status: 'skip', detail: 'inbound is None' });
   }

@@ -26,6 +26,22 @@ const mcpServerSchema = z.strictObject({
     })
     .optional(),
   managedIdentityRoleName: z.string().min(1).optional(),
+  /**
+   * The stateless Entra front (`@mcp-auth-kit/oauth-proxy` EntraFront) on this server's origin:
+   * clients given only the MCP URL sign in at Entra ID through it. Needs `--resource-url`.
+   */
+  entraFront: z
+    .strictObject({
+      /** The API's Application ID URI; default the MCP URL. */
+      applicationIdUri: z.string().min(1).optional(),
+      /** The API's scopes (short names) clients get when they ask for none; default ["mcp.tools"]. */
+      scopes: z.array(z.string().min(1)).min(1).optional(),
+      /** The pre-registered public client self-registering clients are given, and its redirect URIs as registered in Entra ID. */
+      publicClient: z
+        .strictObject({ clientId: z.guid(), redirectUris: z.array(z.string().min(1)).min(1) })
+        .optional(),
+    })
+    .optional(),
   toolPolicy: z
     .record(
       z.string().min(1),

@@ -9,6 +9,7 @@ import {
 } from '@mcp-auth-kit/auth-core';
 import type { JwtBearerInboundSetupOptions } from '@mcp-auth-kit/inbound-jwt';
 import { type AuthorizationServerFacade, createMcpAuth } from '@mcp-auth-kit/kit';
+import { EntraFront } from '@mcp-auth-kit/oauth-proxy';
 import type { OutboundLogger } from '@mcp-auth-kit/outbound-credentials';
 import {
   createPostgresTools,
@@ -73,6 +74,35 @@ export interface RunningExampleServer {
   close(): Promise<void>;
 }
 
+/** The Entra front the configuration asks for (`mcpServer.entraFront`); its issuer is the resource URL's origin. */
+function entraFrontFor(
+  options: ExampleServerOptions,
+  logger: { warn(m: string): void },
+): EntraFront | undefined {
+  const front = options.config.mcpServer.entraFront;
+  const azureAd = options.config.auth.inboundAuthentication.azureAd;
+  if (!front) return undefined;
+  if (!azureAd || !options.resourceUrl) {
+    throw new ConfigError('config_invalid', [
+      {
+        path: 'mcpServer.entraFront',
+        message:
+          'the Entra front needs inboundAuthentication JwtBearerScheme and --resource-url (its origin is the issuer clients discover)',
+      },
+    ]);
+  }
+  return new EntraFront({
+    issuer: new URL(options.resourceUrl).origin,
+    resource: options.resourceUrl,
+    instance: azureAd.instance,
+    tenantId: azureAd.tenantId,
+    ...(front.applicationIdUri ? { applicationIdUri: front.applicationIdUri } : {}),
+    ...(front.scopes ? { scopes: front.scopes } : {}),
+    ...(front.publicClient ? { publicClient: front.publicClient } : {}),
+    logger: { info() {}, warn: (m: string) => logger.warn(m) },
+  });
+}
+
 /** Refuses the dangerous combinations before anything listens. */
 function checkExposure(options: ExampleServerOptions, host: string): void {
   if (isLoopbackHost(host)) return;
@@ -102,6 +132,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   const { auth, mcpServer } = options.config;
   const accessor: AuthContextAccessor = defaultAuthContextAccessor;
   const logger = options.logger ?? { info: () => {}, warn: (m: string) => console.error(m) };
+  const authorizationServer = options.authorizationServer ?? entraFrontFor(options, logger);
   const mcpAuth = await createMcpAuth(auth, {
     ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
@@ -111,7 +142,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     propagateContext: options.propagateContext ?? false,
     ...(options.inboundOptions ? { inbound: options.inboundOptions } : {}),
     outbound: options.msalLogLevel ? { msalLogLevel: options.msalLogLevel } : {},
-    ...(options.authorizationServer ? { authorizationServer: options.authorizationServer } : {}),
+    ...(authorizationServer ? { authorizationServer } : {}),
   });
   const { credentialProvider } = mcpAuth;
 

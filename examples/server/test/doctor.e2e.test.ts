@@ -187,6 +187,85 @@ describe('doctor', () => {
     expect(login.fix).toContain("pgaadauth_create_principal('carol@contoso.com'");
   });
 
+  it('the Entra front: coherent configuration passes and Entra ID accepts the public client; an unregistered redirect URI fails with AADSTS50011, an unknown client with AADSTS700016, an http redirect URI and a missing resource URL before asking', async () => {
+    const resourceUrl = 'https://mcp.contoso.com/mcp';
+    // the API the front's scopes name (its Application ID URI is the MCP URL)
+    world.emulator.registerApp({ identifierUris: [resourceUrl], exposedScopes: ['mcp.tools'] });
+    const publicClient = world.emulator.registerApp({
+      publicClient: true,
+      redirectUris: [
+        'http://localhost/oauth/callback',
+        'http://127.0.0.1/oauth/callback',
+        'http://localhost/callback',
+      ],
+    });
+    const withFront = (entraFront: Record<string, unknown>) =>
+      configFile({ ...obo(), mcpServer: { ...obo().mcpServer, entraFront } });
+    const good = await runDoctor({
+      configPath: withFront({
+        publicClient: { clientId: publicClient.clientId, redirectUris: publicClient.redirectUris },
+      }),
+      resourceUrl,
+    });
+    expect(byName(good.checks, 'Entra front').status).toBe('pass');
+    expect(byName(good.checks, 'Entra front').detail).toContain(
+      `${resourceUrl}/mcp.tools offline_access at authorize`,
+    );
+    expect(byName(good.checks, 'Entra front public client')).toMatchObject({ status: 'pass' });
+
+    // a redirect URI the doctor is told about but Entra ID does not have
+    const unregistered = await runDoctor({
+      configPath: withFront({
+        publicClient: {
+          clientId: publicClient.clientId,
+          redirectUris: [...publicClient.redirectUris, 'http://localhost/elsewhere'],
+        },
+      }),
+      resourceUrl,
+    });
+    expect(byName(unregistered.checks, 'Entra front public client')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('AADSTS50011'),
+      fix: expect.stringContaining('http://localhost/elsewhere'),
+    });
+    const unknown = await runDoctor({
+      configPath: withFront({
+        publicClient: {
+          clientId: '00000000-0000-0000-0000-00000000abcd',
+          redirectUris: ['http://localhost/callback'],
+        },
+      }),
+      resourceUrl,
+    });
+    expect(byName(unknown.checks, 'Entra front public client')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('AADSTS700016'),
+    });
+    const plainHttp = await runDoctor({
+      configPath: withFront({
+        publicClient: { clientId: publicClient.clientId, redirectUris: ['http://app.example/cb'] },
+      }),
+      resourceUrl,
+    });
+    expect(byName(plainHttp.checks, 'Entra front')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('AADSTS50011'),
+    });
+    const noResource = await runDoctor({ configPath: withFront({}) });
+    expect(byName(noResource.checks, 'Entra front')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('--resource-url'),
+    });
+    // an Application ID URI that differs from the resource: the front rewrites it, and says so
+    const api = await runDoctor({
+      configPath: withFront({ applicationIdUri: `api://${world.api.clientId}` }),
+      resourceUrl,
+    });
+    expect(byName(api.checks, 'Entra front').detail).toContain(
+      `rewritten to api://${world.api.clientId} (else AADSTS9010010)`,
+    );
+  });
+
   it('a bad configuration stops at the first check with every issue', async () => {
     const report = await runDoctor({
       configPath: configFile({
