@@ -56,7 +56,7 @@ export function checkEntraFrontCoherence(
     return {
       name,
       status: 'fail',
-      detail: `public client redirect URIs ${bad.join(', ')} are neither https nor http on a loopback host: Entra ID refuses them for a public client (AADSTS50011 at sign-in)`,
+      detail: `public client redirect URIs ${bad.join(', ')} are http on a host that is not loopback (or not URLs): Entra ID refuses them for a public client (AADSTS50011 at sign-in)`,
       fix: 'register https redirect URIs, or http://localhost / http://127.0.0.1 ones (any port matches)',
     };
   }
@@ -150,10 +150,11 @@ function safeHost(uri: string): string {
   }
 }
 
+/** https, http on a loopback host, or a custom scheme (`cursor://…`): what Entra ID takes for a public client. */
 function isAcceptableRedirect(uri: string): boolean {
   try {
     const url = new URL(uri);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    return url.protocol !== 'http:' || isLoopbackHost(url.hostname);
   } catch {
     return false;
   }

@@ -26,6 +26,12 @@ describe('the root README', () => {
     expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
   });
 
+  it('the oauth-proxy README carries the type-checked Entra front sample unchanged', () => {
+    const readme = readFileSync(new URL('../../../packages/oauth-proxy/README.md', import.meta.url), 'utf8');
+    const sample = readFileSync(new URL('../src/snippets/entraFrontMount.ts', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
+  });
+
   it('gives the same test command that CI runs', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const ci = readFileSync(new URL('../../../.ci/run', import.meta.url), 'utf8');
