@@ -172,7 +172,7 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
 }
 
 /** What callers saw, for OAuth endpoints (no MCP body): answered statuses, 5xx other than 503, lost. */
-function oauthTally(responses) {
+export function oauthTally(responses) {
   const t = { calls: responses.length, ok: 0, toolErrors: 0, http: {}, http5xx: 0, lost: 0, samples: [] };
   for (const r of responses) {
     if (r.status === 0) t.lost++;

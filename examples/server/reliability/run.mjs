@@ -17,6 +17,7 @@ import {
 } from '@mcp-auth-kit/testing';
 import { fuzzFacade } from './facade.mjs';
 import { faultsUnderLoad } from './faults.mjs';
+import { fuzzEntraFront } from './front.mjs';
 import { fuzzHostileInput } from './fuzz.mjs';
 import { runHostileQueries } from './hostile.mjs';
 import { callTool, tally } from './http.mjs';
@@ -184,6 +185,7 @@ const refusedHostileUser = await fuzzHostileInput({
 });
 // ---- hostile input against the authorization-server façade (facade.mjs) --------------------
 await fuzzFacade({ emulator, start, results, logs, progress, healthy, logger });
+await fuzzEntraFront({ emulator, start, results, logs, progress, healthy, logger });
 const roleMismatches = () => db.gate.refusals.filter((r) => r.reason === 'role_mismatch').length;
 
 // ---- identity isolation ---------------------------------------------------------------------
