@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned third-party MCP clients the real-client tests drive (examples/server/test/
-# realClients.e2e.test.ts), into a cache directory reused between runs: mcp-remote and the MCP
-# Inspector from the npm registry, the Python SDK (`mcp`) and FastMCP into a Python venv.
+# realClients.e2e.test.ts) and the conformance suite (scripts/conformance.mjs), into a cache
+# directory reused between runs: mcp-remote, the MCP Inspector and @modelcontextprotocol/conformance
+# from the npm registry, the Python SDK (`mcp`) and FastMCP into a Python venv.
 set -euo pipefail
 dir="${MCP_CLIENTS_DIR:-${TMPDIR:-/tmp}/mcp-auth-kit-clients}"
 mkdir -p "$dir"
@@ -10,6 +11,11 @@ if [ ! -f "$dir/node/node_modules/mcp-remote/package.json" ] || [ ! -f "$dir/nod
   echo "installing mcp-remote 0.15.1 and the MCP Inspector 2.12.0 into $dir/node"
   npm install --prefix "$dir/node" --no-audit --no-fund --loglevel=error \
     mcp-remote@0.15.1 @modelcontextprotocol/inspector@2.12.0
+fi
+
+if [ ! -f "$dir/conformance/node_modules/@modelcontextprotocol/conformance/package.json" ]; then
+  echo "installing the MCP conformance suite 0.1.16 into $dir/conformance"
+  npm install --prefix "$dir/conformance" --no-audit --no-fund --loglevel=error @modelcontextprotocol/conformance@0.1.16
 fi
 
 if ! "$dir/python/bin/python" -c 'import mcp, fastmcp' >/dev/null 2>&1; then

@@ -17,7 +17,7 @@ const USAGE = `Usage:
                          [--enable-insecure-transports] [--dangerously-allow-unauthenticated-remote]
                          [--stateful [--session-idle-seconds 1800] [--max-sessions-per-caller 8]]
                          [--resource-url URL] [--trust-forwarded-headers] [--sdk v2|v1] [--json]
-  mcp-auth-example dev [--port 3000] [--oauth-proxy] [--json]   (sign-in: the Entra front; --oauth-proxy: the façade)
+  mcp-auth-example dev [--port 3000] [--oauth-proxy] [--stateful] [--json]   (sign-in: the Entra front; --oauth-proxy: the façade)
   mcp-auth-example doctor --config <appsettings.json> [--resource-url URL] [--token JWT] [--json]
                          (checks a deployment; exit 0 only when every check passes)`;
 
@@ -136,6 +136,7 @@ async function dev(argv: string[]): Promise<void> {
       host: { type: 'string' },
       json: { type: 'boolean' },
       'oauth-proxy': { type: 'boolean' },
+      stateful: { type: 'boolean' },
     },
   });
   const port = parsePort(values.port, 3000);
@@ -164,6 +165,7 @@ async function dev(argv: string[]): Promise<void> {
     port,
     host: values.host ?? '127.0.0.1',
     oauthProxy: values['oauth-proxy'] ?? false,
+    stateful: values.stateful ?? false,
   });
   onSignals(async () => {
     await env.stop();

@@ -113,6 +113,8 @@ export async function startDevEnvironment(options: {
    * register themselves (DCR, metadata documents) sign in through it.
    */
   oauthProxy?: boolean;
+  /** Stateful MCP sessions (`Mcp-Session-Id`, SSE streams a client can resume), as `start --stateful`. */
+  stateful?: boolean;
 }): Promise<DevEnvironment> {
   const emulator = await EntraEmulator.start({ ca: options.ca });
   const cleanups: Array<() => Promise<void>> = [() => emulator.stop()];
@@ -196,7 +198,13 @@ export async function startDevEnvironment(options: {
           publicClient: { clientId: publicClient.clientId, redirectUris: publicClient.redirectUris },
           logger,
         });
-    const server = await startExampleServer({ config, port, host, authorizationServer });
+    const server = await startExampleServer({
+      config,
+      port,
+      host,
+      authorizationServer,
+      ...(options.stateful ? { stateful: true } : {}),
+    });
     cleanups.unshift(() => server.close());
     // Sign-in ready: the API's Application ID URI is the MCP URL (what MCP clients send as
     // `resource`; the metadata's scopes derive from it)

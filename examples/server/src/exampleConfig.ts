@@ -26,6 +26,8 @@ const mcpServerSchema = z.strictObject({
     })
     .optional(),
   managedIdentityRoleName: z.string().min(1).optional(),
+  /** Browser origins allowed to call /mcp besides the server's own and loopback ones (or ["*"]). */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url()])).optional(),
   /**
    * The stateless Entra front (`@mcp-auth-kit/oauth-proxy` EntraFront) on this server's origin:
    * clients given only the MCP URL sign in at Entra ID through it. Needs `--resource-url`.

@@ -137,6 +137,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
     toolPolicy: mcpServer.toolPolicy ?? {},
+    ...(mcpServer.allowedOrigins ? { allowedOrigins: mcpServer.allowedOrigins } : {}),
     logger,
     accessor,
     propagateContext: options.propagateContext ?? false,

@@ -1,3 +1,5 @@
+export { createMcpAuth } from './createMcpAuth.js';
+export type { OriginPolicyOptions } from './originPolicy.js';
 export type {
   AuthenticatedRequest,
   AuthorizationServerFacade,
@@ -5,5 +7,4 @@ export type {
   McpAuth,
   McpAuthOptions,
   Readiness,
-} from './createMcpAuth.js';
-export { createMcpAuth } from './createMcpAuth.js';
+} from './types.js';
