@@ -51,14 +51,15 @@ function send(path: string, headers: Record<string, string>): Promise<{ status: 
 describe('Origin and Host on a loopback server (inbound None)', () => {
   it('serves clients without Origin, loopback origins (the Inspector UI), its own and the allowed origins', async () => {
     const host = `127.0.0.1:${port}`;
-    for (const headers of [
+    const served: Array<Record<string, string>> = [
       { host },
       { host: `localhost:${port}`, origin: 'http://localhost:6274' },
       { host, origin: `http://127.0.0.1:${port}` },
       { host, origin: 'https://mcp.contoso.com' },
       { host, origin: 'https://app.contoso.com' },
       { host: 'mcp.contoso.com', origin: 'https://mcp.contoso.com' },
-    ]) {
+    ];
+    for (const headers of served) {
       expect((await send('/mcp', headers)).status, JSON.stringify(headers)).toBe(200);
     }
   });
