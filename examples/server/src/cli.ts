@@ -220,7 +220,13 @@ async function dev(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   try {
-    if (command === 'start') await start(rest);
+    // `<command> --help` (or -h) prints the usage and succeeds, before any other option is read
+    if (
+      ['start', 'dev', 'doctor'].includes(command ?? '') &&
+      (rest.includes('--help') || rest.includes('-h'))
+    )
+      process.stdout.write(`${USAGE}\n`);
+    else if (command === 'start') await start(rest);
     else if (command === 'dev') await dev(rest);
     else if (command === 'doctor') await doctor(rest);
     else if (command === '--help' || command === '-h' || command === 'help')

@@ -34,6 +34,19 @@ async function firstLine(child: ChildProcess): Promise<string> {
   return line;
 }
 
+describe('mcp-auth-example --help', () => {
+  it('each command prints the usage with --help (or -h) and exits 0; an unknown command still fails', async () => {
+    for (const args of [['dev', '--help'], ['start', '--help'], ['doctor', '-h'], ['--help']]) {
+      const { child, stdout } = run(args);
+      const [code] = await once(child, 'exit');
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout()).toContain('Usage:');
+    }
+    const { child } = run(['bogus', '--help']);
+    expect((await once(child, 'exit'))[0]).toBe(2);
+  });
+});
+
 describe('mcp-auth-example start', () => {
   it('exits non-zero with the ConfigError listing for a bad config file', async () => {
     const path = join(dir, 'bad.json');

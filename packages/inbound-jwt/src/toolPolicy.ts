@@ -9,6 +9,7 @@ import {
 import { outcomeFor } from './challenge.js';
 import { type NodeMiddleware, outcomeHttp, writeOutcome } from './createAuthMiddleware.js';
 import { InboundAuthError } from './errors.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from './jsonDepth.js';
 import {
   metadataUrlFor,
   type ResourceUrlOptions,
@@ -59,6 +60,8 @@ export interface ToolPolicyMiddlewareOptions extends ResourceUrlOptions {
 
 type BodyRequest = IncomingMessage & { body?: unknown; auth?: McpAuthInfo };
 
+const TOO_DEEP = `Parse error: the body nests deeper than ${MAX_JSON_DEPTH} levels`;
+
 async function readJsonBody(
   req: BodyRequest,
   limit: number,
@@ -71,11 +74,14 @@ async function readJsonBody(
     if (size > limit) return { ok: false, status: 413, message: 'Request body too large' };
     chunks.push(chunk as Buffer);
   }
+  let body: unknown;
   try {
-    return { ok: true, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     return { ok: false, status: 400, message: 'Parse error' };
   }
+  if (jsonDeeperThan(body)) return { ok: false, status: 400, message: TOO_DEEP };
+  return { ok: true, body };
 }
 
 /** The first protocol revision whose requests carry `Mcp-Method` / `Mcp-Name` (SEP-2243). */
@@ -244,6 +250,7 @@ export function createToolPolicyFetchCheck(
       } catch {
         return jsonRpcErrorResponse(400, -32700, 'Parse error');
       }
+      if (jsonDeeperThan(parsed)) return jsonRpcErrorResponse(400, -32700, TOO_DEEP);
       decision = decideToolPolicy(header, { parsed }, caller, policy);
     }
     if (decision.kind === 'malformed') return jsonRpcErrorResponse(400, HEADER_MISMATCH, decision.message);

@@ -152,6 +152,21 @@ describe('AzureResourceManager', () => {
     expect((await failure(client.getConfiguration(credential, at, 'pg-one', 'x?y=1'))).code).toBe(
       'invalid_input',
     );
+    // `..` (and `.`) as a parameter would resolve …/configurations/.. to the server itself, and a
+    // PUT there would change the server: refused as a name, and never resolved as a path
+    for (const param of ['..', '.', 'a..b', '.a', 'a.', 'shared_buffers/..']) {
+      expect((await failure(client.getConfiguration(credential, at, 'pg-one', param))).code, param).toBe(
+        'invalid_input',
+      );
+      expect((await failure(client.setConfiguration(credential, at, 'pg-one', param, '1'))).code, param).toBe(
+        'invalid_input',
+      );
+    }
+    for (const resourceGroup of ['..', '.', 'rg.']) {
+      expect(
+        (await failure(client.getServer(credential, { subscription, resourceGroup }, 'pg-one'))).code,
+      ).toBe('invalid_input');
+    }
     expect(
       (
         await failure(

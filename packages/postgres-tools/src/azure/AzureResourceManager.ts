@@ -74,7 +74,9 @@ const MAX_POLLS = 60;
 const SUBSCRIPTION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESOURCE_GROUP = /^[-\w._()]{1,90}$/u;
 const SERVER = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?$/;
-const PARAMETER = /^[a-z0-9_.]{1,100}$/i;
+// a PostgreSQL parameter name, namespaced ones included (`pg_qs.query_capture_mode`): no empty
+// segment, so never `.` or `..`
+const PARAMETER = /^(?=.{1,100}$)[a-z0-9_]+(\.[a-z0-9_]+)*$/i;
 
 const SOVEREIGN_SCOPES: ReadonlyArray<readonly [host: string, scope: string]> = [
   ['management.usgovcloudapi.net', 'https://management.usgovcloudapi.net/.default'],
@@ -261,7 +263,7 @@ export class AzureResourceManager {
     if (!PARAMETER.test(parameter)) {
       throw new PostgresToolError(
         'invalid_input',
-        'param must be a server parameter name (letters, digits, "_" and ".")',
+        'param must be a server parameter name (letters, digits and "_", in segments joined by single dots)',
       );
     }
   }
@@ -274,8 +276,19 @@ export class AzureResourceManager {
     return `${this.#group(at)}/providers/${PROVIDER}/flexibleServers/${encodeURIComponent(server)}`;
   }
 
+  /**
+   * The URL of an ARM path whose segments were encoded one by one: never resolved, so a segment
+   * that reads `..` cannot climb to another resource (names are checked first; this is the net).
+   */
   #url(path: string): URL {
-    const url = new URL(path, this.endpoint);
+    if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
+      throw new PostgresToolError('invalid_input', 'a name in the Azure resource path is not valid');
+    }
+    const url = new URL(this.endpoint.href);
+    url.pathname = path;
+    if (url.pathname !== path) {
+      throw new PostgresToolError('invalid_input', 'a name in the Azure resource path is not valid');
+    }
     url.searchParams.set('api-version', this.#apiVersion);
     return url;
   }
