@@ -89,7 +89,7 @@ const TLS_CODES = new Set([
 /** Why a network call failed, in the terms an operator acts on, with the fix. */
 export function networkCause(error: unknown, url: string): { detail: string; fix: string } {
   const e = error as { name?: string; code?: string; cause?: { code?: string; message?: string } };
-  const code = e?.cause?.code ?? e?.code;
+  const code = networkCode(error);
   const host = (() => {
     try {
       return new URL(url).host;
@@ -127,10 +127,37 @@ export function networkCause(error: unknown, url: string): { detail: string; fix
       fix: 'check proxies and the endpoint itself',
     };
   }
+  // fetch's own "fetch failed" says nothing: the reason is the innermost cause ("bad port", …)
   return {
-    detail: `${host}: ${safeErrorMessage(error).slice(0, 200)}`,
+    detail: `${host}: ${safeErrorMessage(innermost(error))
+      .replace(/^\w*Error: /, '')
+      .slice(0, 200)}`,
     fix: 'check the URL and the network path',
   };
+}
+
+/** The first system error code in an error's cause chain (AggregateError members included). */
+export function networkCode(error: unknown): string | undefined {
+  const queue: unknown[] = [error];
+  for (let seen = 0; queue.length > 0 && seen < 20; seen++) {
+    const e = queue.shift() as { code?: unknown; cause?: unknown; errors?: unknown } | undefined;
+    if (!e || typeof e !== 'object') continue;
+    if (
+      typeof e.code === 'string' &&
+      /^(E[A-Z]+|UND_ERR_\w+|[A-Z_]*CERT[A-Z_]*|DEPTH_ZERO_SELF_SIGNED_CERT)$/.test(e.code)
+    ) {
+      return e.code;
+    }
+    if (e.cause) queue.push(e.cause);
+    if (Array.isArray(e.errors)) queue.push(...e.errors);
+  }
+  return undefined;
+}
+
+function innermost(error: unknown): unknown {
+  let e = error as { cause?: unknown };
+  for (let i = 0; i < 10 && e?.cause; i++) e = e.cause as { cause?: unknown };
+  return e;
 }
 
 /** Entra's error answer (`error_codes`, `error_description`) as a cause and fix. */
@@ -170,6 +197,10 @@ function outboundCause(error: unknown): { detail: string; fix?: string } {
     .replace(/^\w*Error: /, '')
     .slice(0, 300);
   if (code && AADSTS_FIXES[code]) return { detail, fix: AADSTS_FIXES[code] };
+  if (networkCode(error)) {
+    const where = (error as { cause?: { url?: unknown } })?.cause?.url;
+    return networkCause(error, typeof where === 'string' ? where : 'the identity provider');
+  }
   if (error instanceof OutboundCredentialError && error.code === 'certificate_unavailable') {
     return {
       detail,
@@ -580,7 +611,18 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       fix: outboundCause(error).fix ?? 'check clientCredential',
     });
   }
-  if (provider) {
+  const unreachable = checks.find(
+    (c) => c.name === 'identity provider (OIDC discovery)' && c.status === 'fail',
+  );
+  if (provider && unreachable && config.auth.outboundAuthentication.type === 'JwtObo') {
+    // the app credential is checked at the same identity provider: its failure would only repeat this one
+    checks.push({
+      name: 'app credential (On-Behalf-Of)',
+      status: 'skip',
+      detail: 'needs the identity provider, which could not be reached (see above)',
+    });
+    await provider.close?.();
+  } else if (provider) {
     try {
       checks.push(await checkAppCredential(provider));
       const appOk = checks.at(-1)!.status !== 'fail';

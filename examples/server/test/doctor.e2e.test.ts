@@ -349,5 +349,15 @@ describe('doctor checks on their own', () => {
     expect(
       networkCause(Object.assign(new Error('t'), { name: 'TimeoutError' }), 'https://x.example/').detail,
     ).toMatch(/no answer from x\.example/);
+    // the cause nested deeper (happy eyeballs: an AggregateError of connection errors)
+    const nested = new TypeError('fetch failed', {
+      cause: new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })], 'all failed'),
+    });
+    expect(networkCause(nested, 'https://x.example:8443/').detail).toBe(
+      'refused: nothing listens at x.example:8443 (ECONNREFUSED)',
+    );
+    // no code at all: the innermost reason, never "TypeError: fetch failed"
+    const badPort = new TypeError('fetch failed', { cause: new Error('bad port') });
+    expect(networkCause(badPort, 'https://x.example:9/').detail).toBe('x.example:9: bad port');
   });
 });
