@@ -351,7 +351,10 @@ describe('doctor checks on their own', () => {
     ).toMatch(/no answer from x\.example/);
     // the cause nested deeper (happy eyeballs: an AggregateError of connection errors)
     const nested = new TypeError('fetch failed', {
-      cause: new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })], 'all failed'),
+      cause: new AggregateError(
+        [Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
+        'all failed',
+      ),
     });
     expect(networkCause(nested, 'https://x.example:8443/').detail).toBe(
       'refused: nothing listens at x.example:8443 (ECONNREFUSED)',
