@@ -46,6 +46,16 @@ for (const { dir } of packages) {
   for (const [name, range] of Object.entries(packed.peerDependencies ?? {})) {
     if (!packed.peerDependenciesMeta?.[name]?.optional) peers.add(`${name}@${range}`);
   }
+  // the licence text ships with the code it licenses
+  if (!run('tar', ['-tzf', tarball], scratch).split('\n').includes('package/LICENSE')) {
+    throw new Error(`${packed.name}: the tarball has no LICENSE`);
+  }
+  // checkers we did not write: publint (package.json against what ships) and Are the Types Wrong
+  // (the types resolve as an ESM-only package under node16 and bundler resolution)
+  const bin = (name) => join(root, 'node_modules', '.bin', name);
+  run(bin('publint'), ['run', tarball, '--strict', '--level', 'warning'], scratch);
+  run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-emoji'], scratch);
+  console.log(`ok ${packed.name}: LICENSE, publint, attw (esm-only)`);
 }
 
 writeFileSync(
