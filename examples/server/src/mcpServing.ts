@@ -43,7 +43,11 @@ export function createMcpServing(options: McpServingOptions): McpServing {
   const newServer = options.sdk === 'v2' ? newServerV2(options.register) : newServerV1(options.register);
   if (!options.stateful) {
     if (options.sdk === 'v2') {
-      const handler = createMcpHandler(() => newServer() as McpServerV2, { responseMode: 'json' });
+      // JSON answers keep the response open until the result, so a claims challenge can still be a
+      // 401; the SDK warns about that choice at every start, a warning nobody can act on: dropped
+      const handler = withoutJsonModeWarning(() =>
+        createMcpHandler(() => newServer() as McpServerV2, { responseMode: 'json' }),
+      );
       const node = toNodeHandler(handler);
       return {
         handle: (req, res) => node(req, res, req.body),
@@ -129,4 +133,22 @@ function newServerV1(register: (server: McpServerLike) => void): () => McpServer
     register(mcp);
     return mcp;
   };
+}
+
+/** Runs `create` with the SDK's one `responseMode: 'json'` warning filtered out; every other warning passes. */
+function withoutJsonModeWarning<T>(create: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (
+      typeof args[0] === 'string' &&
+      args[0].startsWith("responseMode: 'json' drops mid-call notifications")
+    )
+      return;
+    warn(...args);
+  };
+  try {
+    return create();
+  } finally {
+    console.warn = warn;
+  }
 }

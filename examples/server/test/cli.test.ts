@@ -236,8 +236,13 @@ describe('mcp-auth-example dev', () => {
   }, 60_000);
 
   it('dev --oauth-proxy: the façade in front of the emulator, the same JSON fields, clients register themselves', async () => {
-    const { child } = run(['dev', '--oauth-proxy', '--json', '--port', '0']);
+    const { child, stderr } = run(['dev', '--oauth-proxy', '--json', '--port', '0']);
     const info = JSON.parse(await firstLine(child)) as Record<string, unknown> & { mcpUrl: string };
+    // no warning a user cannot act on (the SDK's about the JSON response mode the server chose)
+    expect(stderr()).not.toContain('responseMode');
+    // the façade's 401 names the scope to ask for, as plain dev mode's does
+    const challenge = (await fetch(info.mcpUrl, { method: 'POST' })).headers.get('www-authenticate') ?? '';
+    expect(challenge).toContain(`scope="${info.mcpUrl}/mcp.tools"`);
     expect(Object.keys(info)).toEqual(
       expect.arrayContaining(['mcpUrl', 'tokens', 'authority', 'clientId', 'caFile', 'azure']),
     );
