@@ -173,8 +173,10 @@ describe(`real MCP clients against dev mode${reason ? `: skipped, ${reason}` : '
     for (const mode of ['bearer', 'front', 'facade'] as Mode[]) {
       const title = {
         bearer: 'a pasted bearer token: alice queries her table, bob is refused it',
-        front: 'only the MCP URL, through the Entra front: signs in at Entra ID and queries as alice',
-        facade: 'only the MCP URL, through the façade: consents, signs in and queries as alice',
+        front:
+          'only the MCP URL, through the Entra front: alice signs in at Entra ID and queries her table, bob is refused it',
+        facade:
+          'only the MCP URL, through the façade: alice consents, signs in and queries her table, bob is refused it',
       }[mode];
       cell(
         `${name}: ${title}`,
@@ -206,12 +208,17 @@ describe(`real MCP clients against dev mode${reason ? `: skipped, ${reason}` : '
             const steps = readFileSync(personLog, 'utf8');
             expect(steps).toContain('oauth2/v2.0/authorize');
             if (mode === 'facade') expect(steps).toContain('POST');
-          } else {
-            const bob = resultOf(await run(dev, ALICE_SQL, dev.tokens.bob, env));
-            expect(bob.content.map((c) => c.text).join('\n')).toContain(
-              'permission denied for table alice_notes',
-            );
           }
+          // bob, the same way (a pasted token of his, or signing in as bob), is refused alice's table
+          const asBob = await run(dev, ALICE_SQL, mode === 'bearer' ? dev.tokens.bob : undefined, {
+            ...env,
+            PERSON_USER: 'bob@contoso.com',
+          });
+          expect(
+            resultOf(asBob)
+              .content.map((c) => c.text)
+              .join('\n'),
+          ).toContain('permission denied for table alice_notes');
         },
         120_000,
       );
