@@ -56,42 +56,15 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
       body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' }),
     })
   ).json();
-  const send = async (path, init = {}) => {
-    try {
-      const res = await fetch(`${issuer}${path}`, {
-        redirect: 'manual',
-        signal: AbortSignal.timeout(10_000),
-        ...init,
-      });
-      await res.arrayBuffer();
-      return { status: res.status };
-    } catch (error) {
-      if (error?.name === 'TypeError' && !String(error?.cause ?? '').includes('ECONN')) return { status: -1 };
-      logs.push(`façade fuzz: lost call ${error?.name}`);
-      return { status: 0 };
-    }
-  };
-  async function fuzz(name, arbitrary, request, numRuns = 200) {
-    progress(`hostile: façade ${name}`);
-    const responses = [];
-    await fc
-      .assert(
-        fc.asyncProperty(arbitrary, async (value) => {
-          const r = await request(value);
-          responses.push(r);
-          return r.status !== 500 && r.status !== 0;
-        }),
-        { numRuns },
-      )
-      .catch((error) => logs.push(`façade fuzz ${name} counterexample: ${String(error).slice(0, 300)}`));
-    results.push({
-      scenario: `hostile: façade ${name}`,
-      ...oauthTally(responses),
-      up: await healthy(server),
-      recovered: true,
-      crossings: 0,
-    });
-  }
+  const { send, fuzz, postJson, postForm } = oauthFuzzer({
+    origin: issuer,
+    server,
+    label: 'façade',
+    results,
+    logs,
+    progress,
+    healthy,
+  });
   // a string that is never a URL (so never a metadata document to fetch)
   const notUrl = fc.string({ maxLength: 120 }).filter((s) => !/^\s*https?:/i.test(s));
   const clientIds = fc.oneof(notUrl, fc.constant(registered.client_id), fc.constant(`dcr-${'0'.repeat(32)}`));
@@ -106,12 +79,6 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
         { maxKeys: keys.length },
       )
       .chain((d) => clientIds.map((id) => ({ ...d, client_id: id })));
-  const formPost = (path) => (fields) =>
-    send(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields),
-    });
 
   await fuzz(
     'registration',
@@ -127,12 +94,7 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
         { requiredKeys: [] },
       ),
     ),
-    (body) =>
-      send('/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
+    postJson('/oauth/register'),
   );
   await fuzz(
     'token endpoint',
@@ -145,10 +107,10 @@ export async function fuzzFacade({ emulator, start, results, logs, progress, hea
       'resource',
       'client_secret',
     ]),
-    formPost('/oauth/token'),
+    postForm('/oauth/token'),
   );
-  await fuzz('revocation', form(['token', 'token_type_hint', 'client_secret']), formPost('/oauth/revoke'));
-  await fuzz('consent form', form(['transaction', 'csrf', 'decision']), formPost('/oauth/consent'));
+  await fuzz('revocation', form(['token', 'token_type_hint', 'client_secret']), postForm('/oauth/revoke'));
+  await fuzz('consent form', form(['transaction', 'csrf', 'decision']), postForm('/oauth/consent'));
   await fuzz(
     'authorize and callback queries',
     fc.tuple(
@@ -181,4 +143,61 @@ export function oauthTally(responses) {
     else t.http[r.status] = (t.http[r.status] ?? 0) + 1;
   }
   return t;
+}
+
+/**
+ * Sends hostile requests to an authorization server's endpoints and records, per property, what
+ * callers saw: `send(path, init)` answers the status (0 for a lost call), `fuzz(name, arbitrary,
+ * request)` runs 200 inputs and fails on any 500 or lost call.
+ */
+export function oauthFuzzer({ origin, server, label, results, logs, progress, healthy }) {
+  const send = async (path, init = {}) => {
+    try {
+      const res = await fetch(`${origin}${path}`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+        ...init,
+      });
+      await res.arrayBuffer();
+      return { status: res.status };
+    } catch (error) {
+      if (error?.name === 'TypeError' && !String(error?.cause ?? '').includes('ECONN')) return { status: -1 };
+      logs.push(`${label} fuzz: lost call ${error?.name}`);
+      return { status: 0 };
+    }
+  };
+  async function fuzz(name, arbitrary, request, numRuns = 200) {
+    progress(`hostile: ${label} ${name}`);
+    const responses = [];
+    await fc
+      .assert(
+        fc.asyncProperty(arbitrary, async (value) => {
+          const r = await request(value);
+          responses.push(r);
+          return r.status !== 500 && r.status !== 0;
+        }),
+        { numRuns },
+      )
+      .catch((error) => logs.push(`${label} fuzz ${name} counterexample: ${String(error).slice(0, 300)}`));
+    results.push({
+      scenario: `hostile: ${label} ${name}`,
+      ...oauthTally(responses),
+      up: await healthy(server),
+      recovered: true,
+      crossings: 0,
+    });
+  }
+  const postJson = (path) => (body) =>
+    send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const postForm = (path) => (fields) =>
+    send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
+  return { send, fuzz, postJson, postForm };
 }

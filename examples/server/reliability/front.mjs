@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EntraFront } from '@mcp-auth-kit/oauth-proxy';
 import { freePort } from '@mcp-auth-kit/testing';
 import fc from 'fast-check';
-import { oauthTally } from './facade.mjs';
+import { oauthFuzzer } from './facade.mjs';
 
 export async function fuzzEntraFront({ emulator, start, results, logs, progress, healthy, logger }) {
   const port = await freePort();
@@ -41,42 +41,15 @@ export async function fuzzEntraFront({ emulator, start, results, logs, progress,
     },
     { port, authorizationServer: front },
   );
-  const send = async (path, init = {}) => {
-    try {
-      const res = await fetch(`${origin}${path}`, {
-        redirect: 'manual',
-        signal: AbortSignal.timeout(10_000),
-        ...init,
-      });
-      await res.arrayBuffer();
-      return { status: res.status };
-    } catch (error) {
-      if (error?.name === 'TypeError' && !String(error?.cause ?? '').includes('ECONN')) return { status: -1 };
-      logs.push(`front fuzz: lost call ${error?.name}`);
-      return { status: 0 };
-    }
-  };
-  async function fuzz(name, arbitrary, request) {
-    progress(`hostile: Entra front ${name}`);
-    const responses = [];
-    await fc
-      .assert(
-        fc.asyncProperty(arbitrary, async (value) => {
-          const r = await request(value);
-          responses.push(r);
-          return r.status !== 500 && r.status !== 0;
-        }),
-        { numRuns: 200 },
-      )
-      .catch((error) => logs.push(`front fuzz ${name} counterexample: ${String(error).slice(0, 300)}`));
-    results.push({
-      scenario: `hostile: Entra front ${name}`,
-      ...oauthTally(responses),
-      up: await healthy(server),
-      recovered: true,
-      crossings: 0,
-    });
-  }
+  const { send, fuzz, postJson, postForm } = oauthFuzzer({
+    origin,
+    server,
+    label: 'Entra front',
+    results,
+    logs,
+    progress,
+    healthy,
+  });
   const values = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.constantFrom(
@@ -101,12 +74,7 @@ export async function fuzzEntraFront({ emulator, start, results, logs, progress,
         { requiredKeys: [] },
       ),
     ),
-    (body) =>
-      send('/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
+    postJson('/oauth/register'),
   );
   await fuzz(
     'token relay',
@@ -120,12 +88,7 @@ export async function fuzzEntraFront({ emulator, start, results, logs, progress,
       'scope',
       'resource',
     ]),
-    (fields) =>
-      send('/oauth/token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields),
-      }),
+    postForm('/oauth/token'),
   );
   await fuzz(
     'authorize redirect',

@@ -7,7 +7,6 @@ import {
   type IInboundAuthSetup,
   isLoopbackHost,
   type Logger,
-  safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import { OAuthProxyConfigError } from './errors.js';
 import {
@@ -17,7 +16,7 @@ import {
   frontRegister,
   frontToken,
 } from './front/handlers.js';
-import { toRequest, writeResponse } from './http/node.js';
+import { handleNode } from './http/node.js';
 import { json } from './http/responses.js';
 import { clientAddress, rateKey, trustedProxyList } from './policies/clientAddress.js';
 import { Limits, type RateLimitOptions } from './policies/Limits.js';
@@ -88,20 +87,13 @@ export class EntraFront {
 
   /** Serves the front's paths (node:http); false, and nothing written, for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const raw = req.url ?? '/';
-    if (!raw.startsWith('/oauth/') && !raw.startsWith(METADATA_PATH)) return false;
-    const request = toRequest(req);
-    if (!isFacadePath(new URL(request.url).pathname)) return false;
-    res.on('finish', () => {
-      if (!req.complete) req.destroy();
-    });
-    this.#serve(request, req.socket.remoteAddress)
-      .then((response) => writeResponse(res, response))
-      .catch((error: unknown) => {
-        this.#ctx.logger.warn(`Entra front: the answer could not be written: ${safeErrorMessage(error)}`);
-        res.destroy();
-      });
-    return true;
+    return handleNode(
+      req,
+      res,
+      (request, peer) => this.#serve(request, peer),
+      this.#ctx.logger,
+      'Entra front',
+    );
   }
 
   /** The same for fetch-style hosts; undefined for any other path. */

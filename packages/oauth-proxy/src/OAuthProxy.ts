@@ -12,13 +12,12 @@ import {
   isLoopbackHost,
   type Logger,
   type RequestAuthContext,
-  safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import type { JWK } from 'jose';
 import type { FacadeContext } from './context.js';
 import { OAuthProxyConfigError, SignInRevokedError } from './errors.js';
 import { authorizationServerMetadata } from './handlers/metadata.js';
-import { toRequest, writeResponse } from './http/node.js';
+import { handleNode } from './http/node.js';
 import { facadeInbound, upstreamAssertion } from './inbound.js';
 import { AccessTokens } from './models/AccessTokens.js';
 import { Authorizations } from './models/Authorizations.js';
@@ -118,22 +117,7 @@ export class OAuthProxy {
 
   /** Serves the façade's paths (node:http); false, and nothing written, for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const raw = req.url ?? '/';
-    if (!raw.startsWith('/oauth/') && !raw.startsWith('/.well-known/oauth-authorization-server'))
-      return false;
-    const request = toRequest(req);
-    if (!isFacadePath(new URL(request.url).pathname)) return false;
-    // a body left unread (a refusal before reading it) is not drained: the connection is closed
-    res.on('finish', () => {
-      if (!req.complete) req.destroy();
-    });
-    this.#serve(request, req.socket.remoteAddress)
-      .then((response) => writeResponse(res, response))
-      .catch((error: unknown) => {
-        this.#logger.warn(`OAuth proxy: the answer could not be written: ${safeErrorMessage(error)}`);
-        res.destroy();
-      });
-    return true;
+    return handleNode(req, res, (request, peer) => this.#serve(request, peer), this.#logger, 'OAuth proxy');
   }
 
   /**

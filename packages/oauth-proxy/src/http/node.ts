@@ -3,6 +3,8 @@
 // ServerResponse. No decision is taken here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { type Logger, safeErrorMessage } from '@mcp-auth-kit/auth-core';
+import { isFacadePath, METADATA_PATH } from '../router.js';
 
 export function toRequest(req: IncomingMessage): Request {
   const headers = new Headers();
@@ -32,4 +34,32 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
   headers['content-length'] = String(body.length);
   res.writeHead(response.status, headers);
   res.end(body);
+}
+
+/**
+ * The node:http side of an authorization server: false, and nothing written, for a path that is
+ * not its own (a string test first: every MCP request passes here); else `serve` answers it.
+ */
+export function handleNode(
+  req: IncomingMessage,
+  res: ServerResponse,
+  serve: (request: Request, peer: string | undefined) => Promise<Response>,
+  logger: Logger,
+  label: string,
+): boolean {
+  const raw = req.url ?? '/';
+  if (!raw.startsWith('/oauth/') && !raw.startsWith(METADATA_PATH)) return false;
+  const request = toRequest(req);
+  if (!isFacadePath(new URL(request.url).pathname)) return false;
+  // a body left unread (a refusal before reading it) is not drained: the connection is closed
+  res.on('finish', () => {
+    if (!req.complete) req.destroy();
+  });
+  serve(request, req.socket.remoteAddress)
+    .then((response) => writeResponse(res, response))
+    .catch((error: unknown) => {
+      logger.warn(`${label}: the answer could not be written: ${safeErrorMessage(error)}`);
+      res.destroy();
+    });
+  return true;
 }
