@@ -3,6 +3,7 @@
 // prints a token, secret or private key.
 import { ManagedIdentityCredential } from '@azure/identity';
 import {
+  AADSTS,
   type AnyServerConfig,
   type AzureAdConfig,
   ConfigError,
@@ -47,33 +48,10 @@ export interface DoctorReport {
   readonly checks: readonly CheckResult[];
 }
 
-/** Entra ID error codes a deployment meets, with the fix. */
-export const AADSTS_FIXES: Readonly<Record<string, string>> = {
-  '90002': 'the tenant does not exist: check azureAd.tenantId (and azureAd.instance for a sovereign cloud)',
-  '700016':
-    'the application is not registered in this tenant: check azureAd.clientId, or have the tenant consent to it',
-  '7000215':
-    "the client secret is wrong: create a new one under the app registration's Certificates & secrets and update clientCredential.secret",
-  '7000222': 'the client secret has expired: create a new one and update clientCredential.secret',
-  '700027':
-    'the certificate is not registered on the app: upload its public part under Certificates & secrets',
-  '70021':
-    'no federated credential on the app matches the managed identity: add one (issuer, the identity as subject, audience api://AzureADTokenExchange)',
-  '65001':
-    'consent is missing: grant admin consent for the API permission the downstream call needs (e.g. Azure Database for PostgreSQL, user_impersonation)',
-  '500011':
-    "the downstream resource has no service principal in this tenant: check the scope, or add the resource's enterprise application",
-  '7000114': "an app-only token cannot be exchanged On-Behalf-Of: pass a user's token",
-  '50076':
-    'Conditional Access requires multi-factor authentication: sign in again with it (the server passes claims challenges on)',
-  '50079': 'the user must register a multi-factor method (https://aka.ms/mfasetup)',
-  '53003': "a Conditional Access policy blocks this access: the tenant's administrator decides",
-  '9010010':
-    "the resource does not match the Application ID URI of the scopes: set the app's Application ID URI to the MCP URL (--resource-url)",
-  '50013': 'the token was not issued for this app: sign in for this server (its audience must be the app)',
-  '500133': 'the token has expired: get a fresh one',
-  '50173': 'the token was revoked (password change, sign-out): sign in again',
-};
+/** Entra ID error codes a deployment meets, with the fix: auth-core's one catalogue. */
+export const AADSTS_FIXES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(AADSTS).map(([code, { meaning, fix }]) => [code, `${meaning}: ${fix}`]),
+);
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

@@ -1,3 +1,4 @@
+export { AADSTS, aadstsFix } from './aadsts.js';
 export { loadServerConfigFile, parseJsonText } from './config/loadServerConfigFile.js';
 export type { ParseServerConfigOptions } from './config/parseServerConfig.js';
 export { parseServerConfig } from './config/parseServerConfig.js';

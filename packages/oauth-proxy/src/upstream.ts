@@ -2,6 +2,7 @@
 // credential (any clientCredential kind: a secret, a certificate's signed assertion, a managed
 // identity's federated assertion), the authorization code flow with PKCE, and refresh.
 import { createPrivateKey, randomUUID } from 'node:crypto';
+import { aadstsFix } from '@mcp-auth-kit/auth-core';
 import type { MsalAppCredential } from '@mcp-auth-kit/outbound-credentials';
 import { SignJWT } from 'jose';
 import { UpstreamError } from './errors.js';
@@ -23,26 +24,6 @@ export interface UpstreamTokens {
   readonly refreshToken: string | undefined;
   /** Epoch ms. */
   readonly expiresAtMs: number;
-}
-
-/** What an Entra ID error code means for the façade's operator (by code, never by message text). */
-const AADSTS_FIXES: Record<string, string> = {
-  '50011': 'the redirect URI is not registered on the app: add proxy.callbackUrl as a Web redirect URI',
-  '7000215': 'the app credential (secret) is wrong or expired',
-  '700027': 'the client assertion (certificate) is not one the app trusts',
-  '70021': 'no federated credential of the app matches the assertion',
-  '9010010': "the resource does not match the API's Application ID URI",
-  '65001': 'consent is missing for the app and the requested scopes',
-  '54005': 'the authorization code was already redeemed',
-  '70008': 'the authorization code or refresh token has expired',
-  '700082': 'the refresh token has expired after inactivity; the user signs in again',
-  '90009': 'the request had no scope',
-  '900144': 'the request had no scope',
-};
-
-/** The operator's hint for an Entra ID error code; undefined when it is not one the façade knows. */
-export function aadstsFix(aadsts: string | undefined): string | undefined {
-  return aadsts ? AADSTS_FIXES[aadsts] : undefined;
 }
 
 export class Upstream {

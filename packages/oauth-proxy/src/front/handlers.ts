@@ -1,12 +1,11 @@
 // The Entra front's endpoints: RFC 8414 metadata, an authorize redirect and a token relay to Entra
 // ID with its quirks fixed, and a registration answer naming the server's pre-registered public
 // client. Nothing is stored; PKCE, `state` and redirect URIs pass through untouched.
-import type { Logger } from '@mcp-auth-kit/auth-core';
+import { aadstsFix, type Logger } from '@mcp-auth-kit/auth-core';
 import { ClientMetadataError, OAuthError } from '../errors.js';
 import { readForm, readJson } from '../http/body.js';
 import { json, redirect } from '../http/responses.js';
 import type { Limits } from '../policies/Limits.js';
-import { aadstsFix } from '../upstream.js';
 import { redirectUriAllowed } from './loopbackRule.js';
 import { fixResource, fixScope, type ScopeRules } from './scopes.js';
 
