@@ -316,7 +316,7 @@ if (facade) {
               `| ${status} ${{ 200: 'consent page (a pending record stored)', 429: 'rate limited per address', 503: 'pending quota full (nothing evicted)' }[status] ?? ''} | ${fmt(count)} |`,
           ),
           '',
-          `Server RSS: ${facade.flood.rssBeforeMiB} MiB before, ${facade.flood.rssAfterMiB} MiB after (peak ${facade.flood.peakRssMiB} MiB; the emulator and the load generator share the process). The signed-in user's access token still validated and the refresh token still rotated afterwards: ${facade.flood.signedInWorks ? 'yes' : 'no'}. Before #26 the same flood (no limit on authorize, one store of 100,000 entries evicting the oldest) evicted every grant, refresh token and client and raised memory by hundreds of MB.`,
+          `Retained after the flood (heap after a full collection, the load generator's garbage gone): ${facade.flood.retainedHeapMiB} MiB, for 10,000 pending authorizations and 1,000 rate-limit windows. Process RSS: ${facade.flood.rssBeforeMiB} MiB before, ${facade.flood.rssAfterMiB} MiB after (peak ${facade.flood.peakRssMiB} MiB; the emulator and the load generator share the process). The signed-in user's access token still validated and the refresh token still rotated afterwards: ${facade.flood.signedInWorks ? 'yes' : 'no'}. Before #26 the same flood (no limit on authorize, one store of 100,000 entries evicting the oldest) evicted every grant, refresh token and client and raised memory by hundreds of MB.`,
         ]
       : []),
     '',
