@@ -3,8 +3,8 @@
 // itself answers for them. Each problem is named with the AADSTS error a client would meet.
 import type { AzureAdConfig } from '@mcp-auth-kit/auth-core';
 import { isLoopbackHost } from '@mcp-auth-kit/auth-core';
-import type { CheckResult } from './doctor.js';
-import type { McpServerSection } from './exampleConfig.js';
+import type { McpServerSection } from '../exampleConfig.js';
+import type { CheckResult } from './types.js';
 
 /** The redirect URIs popular clients use, by default, and who uses them. */
 const CLIENT_REDIRECTS: ReadonlyArray<readonly [string, string]> = [

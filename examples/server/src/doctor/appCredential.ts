@@ -1,0 +1,28 @@
+// The app's own credential, accepted by Entra ID (JwtObo): a client-credentials request for the app itself.
+import { JwtOboCredentialProvider } from '@mcp-auth-kit/outbound-credentials';
+import { outboundCause } from './causes.js';
+import type { CheckResult } from './types.js';
+
+export async function checkAppCredential(provider: unknown): Promise<CheckResult> {
+  const name = 'app credential (On-Behalf-Of)';
+  if (!(provider instanceof JwtOboCredentialProvider)) {
+    return { name, status: 'skip', detail: 'outbound is not JwtObo' };
+  }
+  try {
+    await provider.verifyAppCredential();
+    return {
+      name,
+      status: 'pass',
+      detail: 'loaded, and accepted by Entra ID (a client-credentials request for the app itself)',
+    };
+  } catch (error) {
+    return {
+      name,
+      status: 'fail',
+      ...outboundCause(error),
+      fix: outboundCause(error).fix ?? 'check clientCredential',
+    };
+  }
+}
+
+/** With a user's token: one On-Behalf-Of exchange for the database, and one login as that user. */
