@@ -24,11 +24,12 @@ export function createDefaultLogger(): Logger {
 }
 
 /** An error's name and message for a log line, with anything shaped like a JWT removed, bounded. */
-export function safeErrorMessage(error: unknown): string {
+export function safeErrorMessage(error: unknown, options: { withName?: boolean } = {}): string {
   const e = error as { name?: unknown; message?: unknown } | null | undefined;
   const name = typeof e?.name === 'string' ? e.name : 'Error';
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  return `${name}: ${message}`
+  // `withName: false` gives the message alone, for a sentence that already says what failed
+  return `${options.withName === false ? '' : `${name}: `}${message}`
     .replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g, '[token]')
     .slice(0, 500);
 }

@@ -42,7 +42,7 @@ export function serverSideFailure(): Extract<InboundOutcome, { kind: 'unavailabl
 const SERVER_SIDE_RETRY_AFTER_SECONDS = 5;
 
 /** A quoted-string value for WWW-Authenticate: quotes, backslashes and control characters removed. */
-function quote(value: string): string {
+export function quote(value: string): string {
   return `"${value.replace(/["\\\p{Cc}]/gu, '')}"`;
 }
 

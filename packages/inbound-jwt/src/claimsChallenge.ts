@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RequestAuthContext, takeClaimsChallenge } from '@mcp-auth-kit/auth-core';
+import { quote } from './challenge.js';
 import {
   metadataUrlFor,
   type ResourceUrlOptions,
@@ -15,11 +16,6 @@ export interface ClaimsChallengeOptions extends ResourceUrlOptions {
 }
 
 const DESCRIPTION = 'a Conditional Access policy requires signing in again with the claims given';
-
-/** A quoted-string value for WWW-Authenticate: quotes, backslashes and control characters removed. */
-function quote(value: string): string {
-  return `"${value.replace(/["\\\p{Cc}]/gu, '')}"`;
-}
 
 /**
  * The claims challenge as Entra ID-protected APIs send it (Microsoft identity platform, "Claims

@@ -44,9 +44,7 @@ async function check(name: Readiness['checks'][number]['name'], probe: (() => Pr
     return {
       name,
       ok: false,
-      reason: safeErrorMessage(error)
-        .replace(/^\w*Error: /, '')
-        .slice(0, 500),
+      reason: safeErrorMessage(error, { withName: false }).slice(0, 500),
     };
   } finally {
     clearTimeout(timer);

@@ -60,9 +60,7 @@ export function networkCause(error: unknown, url: string): { detail: string; fix
   }
   // fetch's own "fetch failed" says nothing: the reason is the innermost cause ("bad port", …)
   return {
-    detail: `${host}: ${safeErrorMessage(innermost(error))
-      .replace(/^\w*Error: /, '')
-      .slice(0, 200)}`,
+    detail: `${host}: ${safeErrorMessage(innermost(error), { withName: false }).slice(0, 200)}`,
     fix: 'check the URL and the network path',
   };
 }
@@ -124,9 +122,7 @@ export async function getJson(url: string, timeoutMs: number): Promise<{ status:
 export function outboundCause(error: unknown): { detail: string; fix?: string } {
   const cause = (error as { cause?: { errorNo?: unknown } })?.cause;
   const code = cause?.errorNo !== undefined ? String(cause.errorNo) : undefined;
-  const detail = safeErrorMessage(error)
-    .replace(/^\w*Error: /, '')
-    .slice(0, 300);
+  const detail = safeErrorMessage(error, { withName: false }).slice(0, 300);
   if (code && AADSTS_FIXES[code]) return { detail, fix: AADSTS_FIXES[code] };
   if (networkCode(error)) {
     const where = (error as { cause?: { url?: unknown } })?.cause?.url;

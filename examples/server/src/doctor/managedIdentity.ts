@@ -38,8 +38,8 @@ export async function checkManagedIdentity(config: AnyServerConfig, timeoutMs: n
       status: 'fail',
       detail: `${clientId ? `user-assigned ${clientId}` : 'system-assigned'} via ${source}: ${safeErrorMessage(
         error,
+        { withName: false },
       )
-        .replace(/^\w*Error: /, '')
         .split('\n')[0]!
         .slice(0, 200)}`,
       fix: 'run on a host with that identity assigned (App Service, Container Apps, AKS workload identity, a VM), or check its client id',

@@ -40,9 +40,10 @@ export async function checkUserPath(
       {
         name: 'on-behalf-of exchange',
         status: 'fail',
-        detail: `the token is not valid for this server: ${safeErrorMessage(error)
-          .replace(/^\w*Error: /, '')
-          .slice(0, 200)}`,
+        detail: `the token is not valid for this server: ${safeErrorMessage(error, { withName: false }).slice(
+          0,
+          200,
+        )}`,
         fix: 'sign in for this server and pass that access token',
       },
     ];
