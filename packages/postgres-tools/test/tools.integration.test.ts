@@ -82,6 +82,25 @@ describe('the tools, as the calling user', () => {
     expect(b.structuredContent?.rows).toEqual([['bob@contoso.com']]);
   });
 
+  it('an identity provider that is down: the tool says there is no database token for the caller, as a credential error', async () => {
+    // a new caller (no cached On-Behalf-Of token) while Entra ID's token endpoint is down
+    const carol = stack.emulator.addUser({ userPrincipalName: 'carol@contoso.com' });
+    const asCarol = await stack.client(await stack.tokenFor(carol));
+    stack.emulator.setFault('token', { kind: 'down' });
+    try {
+      const r = await call(asCarol, 'postgres_database_query', {
+        server: 'local',
+        database: 'demo',
+        query: 'SELECT 1',
+      });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toContain('no database token for the caller');
+    } finally {
+      stack.emulator.setFault('token', undefined);
+      await asCarol.close();
+    }
+  });
+
   it("refuses bob alice's table, with a clear permission error", async () => {
     const r = await call(bob, 'postgres_database_query', {
       server: 'local',

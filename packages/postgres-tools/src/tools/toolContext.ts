@@ -3,6 +3,7 @@ import {
   type AuthContextAccessor,
   type ITokenCredentialProvider,
   type Logger,
+  McpAuthKitError,
   type McpToolAnnotations,
   type McpToolExtra,
   type McpToolResult,
@@ -203,7 +204,9 @@ export function createToolContext(options: {
           call.timeoutMs === undefined ? {} : { deadlineMs: call.timeoutMs + DEADLINE_MARGIN_MS },
         );
       } catch (error) {
-        if ((error as { name?: string }).name === 'OutboundCredentialError') {
+        // the credential provider's failures are the kit's own errors (OutboundCredentialError);
+        // branched on the class (this package sees the provider only through its interface), not a name
+        if (error instanceof McpAuthKitError && !(error instanceof PostgresToolError)) {
           throw new PostgresToolError(
             'credential_error',
             `no database token for the caller: ${(error as Error).message}`,
