@@ -32,6 +32,16 @@ describe('the root README', () => {
     expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
   });
 
+  it('every AADSTS code the READMEs name is in the one catalogue (auth-core AADSTS), which doctor reads', async () => {
+    const { AADSTS } = await import('@mcp-auth-kit/auth-core');
+    const readmes = ['../../../README.md', '../../../packages/oauth-proxy/README.md', '../README.md'].map(
+      (path) => readFileSync(new URL(path, import.meta.url), 'utf8'),
+    );
+    const named = new Set(readmes.flatMap((text) => [...text.matchAll(/AADSTS(\d+)/g)].map((m) => m[1]!)));
+    expect(named.size).toBeGreaterThan(5);
+    expect([...named].filter((code) => !AADSTS[code])).toEqual([]);
+  });
+
   it('gives the same test command that CI runs', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const ci = readFileSync(new URL('../../../.ci/run', import.meta.url), 'utf8');
