@@ -47,6 +47,11 @@ export class AppOnlyAsHostProvider implements ITokenCredentialProvider {
     return this.users.ready?.() ?? Promise.resolve();
   }
 
+  /** The users' provider's app credential (the one On-Behalf-Of uses). */
+  async verifyAppCredential(): Promise<void> {
+    await this.users.verifyAppCredential?.();
+  }
+
   async probe(): Promise<void> {
     await (this.users.probe?.() ?? this.users.ready?.());
     await (this.host.probe?.() ?? this.host.ready?.());

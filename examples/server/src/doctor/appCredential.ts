@@ -1,11 +1,12 @@
 // The app's own credential, accepted by Entra ID (JwtObo): a client-credentials request for the app itself.
-import { JwtOboCredentialProvider } from '@mcp-auth-kit/outbound-credentials';
+import type { ITokenCredentialProvider } from '@mcp-auth-kit/auth-core';
 import { outboundCause } from './causes.js';
 import type { CheckResult } from './types.js';
 
-export async function checkAppCredential(provider: unknown): Promise<CheckResult> {
+export async function checkAppCredential(provider: ITokenCredentialProvider): Promise<CheckResult> {
   const name = 'app credential (On-Behalf-Of)';
-  if (!(provider instanceof JwtOboCredentialProvider)) {
+  // asked through the interface: providers with an app credential of their own can prove it
+  if (!provider.verifyAppCredential) {
     return { name, status: 'skip', detail: 'outbound is not JwtObo' };
   }
   try {

@@ -40,6 +40,12 @@ export interface ITokenCredentialProvider {
    * (cached for a minute).
    */
   probe?(): Promise<void>;
+  /**
+   * For deployment checks (`doctor`): proves the provider's own app credential to the identity
+   * provider without a user (On-Behalf-Of providers have one), rejecting with the mapped error.
+   * Serving never needs it.
+   */
+  verifyAppCredential?(): Promise<void>;
   /** Releases caches, timers and sockets. */
   close?(): Promise<void>;
 }
