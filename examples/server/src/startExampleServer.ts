@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
   type AuthContextAccessor,
   ConfigError,
@@ -10,7 +11,6 @@ import {
 import type { JwtBearerInboundSetupOptions } from '@mcp-auth-kit/inbound-jwt';
 import { type AuthorizationServerFacade, createMcpAuth } from '@mcp-auth-kit/kit';
 import { EntraFront } from '@mcp-auth-kit/oauth-proxy';
-import type { OutboundLogger } from '@mcp-auth-kit/outbound-credentials';
 import {
   createPostgresTools,
   type PostgresServerEntry,
@@ -43,7 +43,7 @@ export interface ExampleServerOptions {
   /** This server's public MCP URL, when behind an ingress. */
   readonly resourceUrl?: string;
   readonly trustForwardedHeaders?: boolean;
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   /** Extra allow-listed Postgres servers (merged over the config's). */
   readonly postgresServers?: Readonly<Record<string, PostgresServerEntry>>;
   /**

@@ -5,6 +5,7 @@ import type {
   AuthContextAccessor,
   IInboundAuthSetup,
   ITokenCredentialProvider,
+  Logger,
   McpAuthInfo,
   RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
@@ -17,7 +18,6 @@ import type {
 import type {
   CredentialProviderFactory,
   CredentialProviderFactoryOptions,
-  OutboundLogger,
 } from '@mcp-auth-kit/outbound-credentials';
 
 export interface McpAuthOptions {
@@ -28,7 +28,7 @@ export interface McpAuthOptions {
   /** Per-tool scopes or roles (403 `insufficient_scope` naming them otherwise). */
   readonly toolPolicy?: ToolPolicy;
   /** Where the kit reports (start-up warnings, outages, unexpected errors); never a token or secret. */
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   /** The request auth context accessor; default `defaultAuthContextAccessor`. */
   readonly accessor?: AuthContextAccessor;
   /** Run handlers inside the accessor (AsyncLocalStorage); default false: the caller travels as `req.auth` / `authInfo`. */

@@ -6,6 +6,7 @@ import {
   type ICachePlugin,
   LogLevel,
 } from '@azure/msal-node';
+import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
   type AuthContextAccessor,
   type ClientCredentialConfig,
@@ -21,7 +22,7 @@ import {
 } from '@mcp-auth-kit/auth-core';
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
-import { consoleWarnLogger, type OutboundLogger } from './logger.js';
+import { consoleWarnLogger } from './logger.js';
 import { releaseDefaultThrottle } from './msalThrottle.js';
 import { OboTokenCache } from './OboTokenCache.js';
 import { mapOboError } from './oboErrors.js';
@@ -33,7 +34,7 @@ export interface JwtOboCredentialProviderOptions {
   readonly azureAd: OnBehalfOfAppConfig;
   readonly clientCredential: ClientCredentialConfig;
   readonly accessor?: AuthContextAccessor;
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   /** Most tokens kept in the in-memory cache (LRU); default 10 000. */
   readonly cacheMaxEntries?: number;
   /** msal-node's cache plugin (e.g. a distributed cache); the in-memory cache stays in front. */
@@ -72,7 +73,7 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly #maxEntries: number;
   readonly #credential: MsalAppCredential | (() => Promise<MsalAppCredential>);
   readonly #cachePlugin: ICachePlugin | undefined;
-  readonly #logger: OutboundLogger;
+  readonly #logger: Logger;
   readonly #shared: DistributedTokenStore | undefined;
   readonly #msalLogLevel: JwtOboCredentialProviderOptions['msalLogLevel'];
   readonly #assertionFor: JwtOboCredentialProviderOptions['assertionFor'];

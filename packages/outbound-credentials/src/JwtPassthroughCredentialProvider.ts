@@ -1,4 +1,5 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
   type AuthContextAccessor,
   defaultAuthContextAccessor,
@@ -7,12 +8,12 @@ import {
   type RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
 import { OutboundCredentialError } from './errors.js';
-import { consoleWarnLogger, type OutboundLogger } from './logger.js';
+import { consoleWarnLogger } from './logger.js';
 import { normaliseScopes, resourceOfScope } from './scopes.js';
 
 export interface JwtPassthroughCredentialProviderOptions {
   readonly accessor?: AuthContextAccessor;
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   /** Clock in milliseconds (the caller token's expiry check), for tests; default `Date.now`. */
   readonly now?: () => number;
 }

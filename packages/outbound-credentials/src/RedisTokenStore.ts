@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { AccessToken } from '@azure/core-auth';
-import { consoleWarnLogger, type OutboundLogger } from './logger.js';
+import type { Logger } from '@mcp-auth-kit/auth-core';
+import { consoleWarnLogger } from './logger.js';
 
 /** A token cache shared by replicas, partitioned per caller. Failures never reach the caller: a miss is returned instead. */
 export interface DistributedTokenStore {
@@ -26,7 +27,7 @@ export interface RedisTokenStoreOptions {
   /** 32 bytes: tokens are encrypted (AES-256-GCM) and key names derived (HMAC) from it. */
   readonly encryptionKey: Buffer;
   readonly keyPrefix?: string;
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   /** Longest a Redis command may take before the cache is skipped for that call; default 250. */
   readonly operationTimeoutMs?: number;
   /** Builds the client (default: node-redis `createClient`, loaded on first use). */
@@ -47,7 +48,7 @@ export class RedisTokenStore implements DistributedTokenStore {
   readonly #aesKey: Buffer;
   readonly #nameKey: Buffer;
   readonly #prefix: string;
-  readonly #logger: OutboundLogger;
+  readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #createClient: (url: string) => RedisLikeClient | Promise<RedisLikeClient>;
   #client: Promise<RedisLikeClient> | undefined;

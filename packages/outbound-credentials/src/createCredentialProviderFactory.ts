@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { ICachePlugin } from '@azure/msal-node';
+import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
   type AnyServerConfig,
   type AuthContextAccessor,
@@ -11,13 +12,12 @@ import { AppOnlyAsHostProvider } from './AppOnlyAsHostProvider.js';
 import { DefaultCredentialProvider } from './DefaultCredentialProvider.js';
 import { JwtOboCredentialProvider } from './JwtOboCredentialProvider.js';
 import { JwtPassthroughCredentialProvider } from './JwtPassthroughCredentialProvider.js';
-import type { OutboundLogger } from './logger.js';
 import { ManagedIdentityCredentialProvider } from './ManagedIdentityCredentialProvider.js';
 import { type DistributedTokenStore, RedisTokenStore } from './RedisTokenStore.js';
 
 export interface CredentialProviderFactoryOptions {
   readonly accessor?: AuthContextAccessor;
-  readonly logger?: OutboundLogger;
+  readonly logger?: Logger;
   readonly cacheMaxEntries?: number;
   readonly cachePlugin?: ICachePlugin;
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
