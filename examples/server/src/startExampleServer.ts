@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
@@ -8,7 +8,7 @@ import {
   type ITokenCredentialProvider,
   isLoopbackHost,
 } from '@mcp-auth-kit/auth-core';
-import type { JwtBearerInboundSetupOptions } from '@mcp-auth-kit/inbound-jwt';
+import { type JwtBearerInboundSetupOptions, sendJson } from '@mcp-auth-kit/inbound-jwt';
 import { type AuthorizationServerFacade, createMcpAuth } from '@mcp-auth-kit/kit';
 import { EntraFront } from '@mcp-auth-kit/oauth-proxy';
 import {
@@ -239,10 +239,4 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
       return closing;
     },
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

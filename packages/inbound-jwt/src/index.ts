@@ -26,6 +26,7 @@ export {
   scopesForResource,
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
+export { sendJson } from './sendJson.js';
 export type {
   ToolPolicy,
   ToolPolicyDecision,

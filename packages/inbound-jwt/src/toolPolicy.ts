@@ -16,6 +16,7 @@ import {
   resourceUrlFor,
   resourceUrlForFetch,
 } from './requestUrls.js';
+import { sendJson } from './sendJson.js';
 
 /** What a tool needs: any one of the listed scopes or roles suffices. */
 export interface ToolRequirement {
@@ -278,6 +279,5 @@ function writeJsonRpcError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }

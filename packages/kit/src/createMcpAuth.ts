@@ -19,6 +19,7 @@ import {
   createToolPolicyFetchCheck,
   createToolPolicyMiddleware,
   type NodeMiddleware,
+  sendJson,
 } from '@mcp-auth-kit/inbound-jwt';
 import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credentials';
 import { createOriginPolicy, fetchOriginRequest, nodeOriginRequest, refusalBody } from './originPolicy.js';
@@ -241,10 +242,4 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       await inbound.close?.();
     },
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
