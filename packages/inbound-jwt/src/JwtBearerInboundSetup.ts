@@ -15,6 +15,7 @@ import { outcomeFor, serverSideFailure } from './challenge.js';
 import { InboundAuthError } from './errors.js';
 import { JwtBearerValidator, type JwtBearerValidatorOptions } from './JwtBearerValidator.js';
 import { parseAuthorizationHeader } from './parseAuthorizationHeader.js';
+import { scopesForResource } from './protectedResourceMetadata.js';
 import { sdkOAuthError } from './sdkErrors.js';
 
 export interface JwtBearerInboundSetupOptions extends JwtBearerValidatorOptions {
@@ -70,6 +71,11 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     this.accessor = options.accessor ?? defaultAuthContextAccessor;
     this.#resource = options.resourceUrl ? new URL(options.resourceUrl) : undefined;
     this.resourceUrl = options.resourceUrl;
+  }
+
+  /** A 401 tells clients to ask for the configured scopes, qualified by the resource (`{resource}/{scope}`). */
+  challengeScope(resource: URL): string | undefined {
+    return scopesForResource(resource, this.azureAd).join(' ') || undefined;
   }
 
   async authenticate(request: InboundRequest & { rawHeaders?: readonly string[] }): Promise<InboundOutcome> {

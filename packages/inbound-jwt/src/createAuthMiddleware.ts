@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthContextAccessor,
-  type AzureAdConfig,
   createDefaultLogger,
   defaultAuthContextAccessor,
   type IInboundAuthSetup,
@@ -11,7 +10,6 @@ import {
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
 import { buildWwwAuthenticate, type ChallengeOptions, serverSideFailure } from './challenge.js';
-import { scopesForResource } from './protectedResourceMetadata.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlFor } from './requestUrls.js';
 
 export interface AuthMiddlewareOptions extends ResourceUrlOptions {
@@ -92,12 +90,9 @@ export function createAuthMiddleware(
   const realm = options.realm ?? 'mcp';
   const propagate = options.propagateContext ?? true;
   const logger = options.logger ?? createDefaultLogger();
-  const azureAd = (setup as { azureAd?: AzureAdConfig }).azureAd;
-  // the setup's canonical resource URL, unless the adapter was given one
-  const setupResource = (setup as { resourceUrl?: string }).resourceUrl;
-  if (!options.resourceUrl && setupResource) options = { ...options, resourceUrl: setupResource };
-  const accessor =
-    options.accessor ?? (setup as { accessor?: AuthContextAccessor }).accessor ?? defaultAuthContextAccessor;
+  // the setup's canonical resource URL and accessor, unless the adapter was given its own
+  if (!options.resourceUrl && setup.resourceUrl) options = { ...options, resourceUrl: setup.resourceUrl };
+  const accessor = options.accessor ?? setup.accessor ?? defaultAuthContextAccessor;
   return (req, res, next) => {
     const resource = resourceUrlFor(req, options);
     setup.authenticate(req).then(
@@ -113,7 +108,7 @@ export function createAuthMiddleware(
             realm,
             resourceMetadataUrl: metadataUrlFor(resource),
             resource,
-            scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
+            scope: setup.challengeScope?.(resource),
           });
         }
       },

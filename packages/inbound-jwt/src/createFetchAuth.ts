@@ -1,12 +1,6 @@
-import {
-  type AzureAdConfig,
-  type IInboundAuthSetup,
-  type McpAuthInfo,
-  toAuthInfo,
-} from '@mcp-auth-kit/auth-core';
+import { type IInboundAuthSetup, type McpAuthInfo, toAuthInfo } from '@mcp-auth-kit/auth-core';
 import { serverSideFailure } from './challenge.js';
 import { outcomeHttp } from './createAuthMiddleware.js';
-import { scopesForResource } from './protectedResourceMetadata.js';
 import { metadataUrlFor, type ResourceUrlOptions, resourceUrlForFetch } from './requestUrls.js';
 
 export interface FetchAuthOptions extends ResourceUrlOptions {
@@ -34,8 +28,7 @@ export type FetchAuthGate = (request: Request) => Promise<McpAuthInfo | Response
 export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOptions = {}): FetchAuthGate {
   const realm = options.realm ?? 'mcp';
   // the setup's canonical resource URL, unless the adapter was given one
-  const setupResource = (setup as { resourceUrl?: string }).resourceUrl;
-  if (!options.resourceUrl && setupResource) options = { ...options, resourceUrl: setupResource };
+  if (!options.resourceUrl && setup.resourceUrl) options = { ...options, resourceUrl: setup.resourceUrl };
   return async (request) => {
     const resource = resourceUrlForFetch(request, options);
     const outcome = await setup
@@ -47,12 +40,11 @@ export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOpti
       .catch(serverSideFailure);
     if (outcome.kind === 'authenticated') return toAuthInfo(outcome.context, resource);
     if (outcome.kind === 'anonymous') return undefined;
-    const azureAd = (setup as { azureAd?: AzureAdConfig }).azureAd;
     const http = outcomeHttp(outcome, {
       realm,
       resourceMetadataUrl: metadataUrlFor(resource),
       resource,
-      scope: azureAd ? scopesForResource(resource, azureAd).join(' ') : undefined,
+      scope: setup.challengeScope?.(resource),
     });
     return new Response(http.body, { status: http.status, headers: http.headers });
   };

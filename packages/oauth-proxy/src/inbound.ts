@@ -69,12 +69,9 @@ export function facadeInbound(
         errorDescription: 'only tokens from this server’s authorization server are accepted',
       };
     },
-    // the adapters read these off the setup for the 401's `scope` and the canonical resource, so a
-    // challenge through the façade names the scopes to ask for, as one through Entra ID does
-    ...(entra && 'azureAd' in entra ? { azureAd: (entra as { azureAd: unknown }).azureAd } : {}),
-    ...(entra && 'resourceUrl' in entra
-      ? { resourceUrl: (entra as { resourceUrl: unknown }).resourceUrl }
-      : {}),
+    // a challenge through the façade names the scopes to ask for, as one through Entra ID does
+    ...(entra?.challengeScope ? { challengeScope: (resource: URL) => entra.challengeScope!(resource) } : {}),
+    ...(entra?.resourceUrl ? { resourceUrl: entra.resourceUrl } : {}),
     ...(entra?.ready ? { ready: () => entra.ready!() } : {}),
     close: async () => {
       await entra?.close?.();

@@ -1,3 +1,4 @@
+import type { AuthContextAccessor } from '../context/AuthContextAccessor.js';
 import type { RequestAuthContext } from '../context/RequestAuthContext.js';
 
 /** The parts of an HTTP request that authentication reads (node:http and express both fit). */
@@ -27,6 +28,12 @@ export interface IInboundAuthSetup {
   /** The configuration `type` this setup implements, e.g. `JwtBearerScheme`. */
   readonly type: string;
   authenticate(request: InboundRequest): Promise<InboundOutcome>;
+  /** The canonical MCP URL it protects, when configured; the adapters use it over the request's own. */
+  readonly resourceUrl?: string | undefined;
+  /** Where it carries the authenticated caller; the adapters use it unless given another. */
+  readonly accessor?: AuthContextAccessor;
+  /** The scopes a 401 tells clients to ask for at `resource` (space-separated); undefined for none. */
+  challengeScope?(resource: URL): string | undefined;
   /**
    * Settles while tokens can be validated (signing keys usable); rejects with the reason (no
    * secret, no token) when they cannot. Readiness probes call it.
