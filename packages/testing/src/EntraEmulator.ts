@@ -87,7 +87,6 @@ export class EntraEmulator {
     secrets: this.#secrets,
     keys: () => this.#keys,
     authorization: { codes: new Map(), refreshTokens: new Map() },
-    arm: this.arm,
   };
 
   private constructor(options: EntraEmulatorOptions, ca: CertificateAuthority) {
@@ -115,7 +114,12 @@ export class EntraEmulator {
 
   async #listen(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      handleRequest(this.#ctx, { faults: this.#faults, requests: this.#requests }, req, res).catch(() => {
+      handleRequest(
+        this.#ctx,
+        { faults: this.#faults, requests: this.#requests, arm: this.arm },
+        req,
+        res,
+      ).catch(() => {
         if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
         else res.destroy();
       });

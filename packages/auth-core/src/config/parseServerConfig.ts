@@ -12,22 +12,11 @@ import type {
   AnyServerConfig,
   InboundAuthenticationConfig,
   OutboundAuthenticationConfig,
+  ParseServerConfigOptions,
   ServerConfig,
 } from './types.js';
 
-export interface ParseServerConfigOptions<
-  CustomInbound extends string = never,
-  CustomOutbound extends string = never,
-> {
-  /** Where secrets given as `{ "fromEnv": "NAME" }` are read; defaults to `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Shown in error messages (a file name); never the content. */
-  readonly source?: string;
-  /** Inbound types registered by the application besides the built-in ones. */
-  readonly extraInboundTypes?: readonly CustomInbound[];
-  /** Outbound types registered by the application besides the built-in ones. */
-  readonly extraOutboundTypes?: readonly CustomOutbound[];
-}
+export type { ParseServerConfigOptions };
 
 /**
  * Validates a parsed `appsettings.json` object and returns the typed configuration, or throws one

@@ -1,10 +1,14 @@
 import type { ConfigIssue } from '../errors.js';
 import { checkFields } from './configIssues.js';
-import type { ParseServerConfigOptions } from './parseServerConfig.js';
 import { CREDENTIAL_KIND_RULES } from './rules.js';
 import { SecretValue } from './SecretValue.js';
 import { GUID_PATTERN, type RawServerConfig } from './schema.js';
-import type { AzureAdConfig, ClientCredentialConfig, TokenCacheConfig } from './types.js';
+import type {
+  AzureAdConfig,
+  ClientCredentialConfig,
+  ParseServerConfigOptions,
+  TokenCacheConfig,
+} from './types.js';
 import { isSecureOrLoopbackUrl } from './urls.js';
 
 const DEFAULT_CLOCK_SKEW_SECONDS = 120;

@@ -137,3 +137,18 @@ export interface ServerConfig<CustomInbound extends string = never, CustomOutbou
 
 /** Any validated configuration, whatever types the application registered (what factories accept). */
 export type AnyServerConfig = ServerConfig<string, string>;
+
+/** Options of `parseServerConfig` (and `loadServerConfigFile`). */
+export interface ParseServerConfigOptions<
+  CustomInbound extends string = never,
+  CustomOutbound extends string = never,
+> {
+  /** Where secrets given as `{ "fromEnv": "NAME" }` are read; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Shown in error messages (a file name); never the content. */
+  readonly source?: string;
+  /** Inbound types registered by the application besides the built-in ones. */
+  readonly extraInboundTypes?: readonly CustomInbound[];
+  /** Outbound types registered by the application besides the built-in ones. */
+  readonly extraOutboundTypes?: readonly CustomOutbound[];
+}

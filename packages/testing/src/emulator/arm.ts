@@ -393,6 +393,7 @@ function validValue(c: EmulatedConfiguration, value: string): boolean {
 /** Answers one ARM request on the emulator's https origin (paths under `/subscriptions/`). */
 export async function handleArm(
   ctx: EmulatorContext,
+  arm: ArmEmulator,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -423,7 +424,7 @@ export async function handleArm(
         'The api-version query parameter (?api-version=) is required for all requests.',
       );
     }
-    const { status, body, headers } = await route(ctx, req, url, principalId, caller);
+    const { status, body, headers } = await route(ctx, arm, req, url, principalId, caller);
     send(res, status, body, headers);
   } catch (error) {
     if (!(error instanceof ArmError)) throw error;
@@ -463,12 +464,12 @@ async function authenticate(ctx: EmulatorContext, req: IncomingMessage): Promise
 
 async function route(
   ctx: EmulatorContext,
+  arm: ArmEmulator,
   req: IncomingMessage,
   url: URL,
   principalId: string,
   caller: string,
 ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-  const arm = ctx.arm;
   const parts = url.pathname
     .split('/')
     .filter((p) => p !== '')

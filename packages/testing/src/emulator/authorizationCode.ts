@@ -3,45 +3,16 @@ import type { ServerResponse } from 'node:http';
 import { entraError, HttpError } from '../http.js';
 import type { EmulatedApp, EmulatedUser } from '../types.js';
 import { authenticateClient } from './clientAuth.js';
-import type { EmulatorContext } from './internals.js';
+import type { AuthorizationState, EmulatorContext } from './internals.js';
+
+export type { AuthorizationState, IssuedCode, IssuedRefreshToken } from './internals.js';
+
 import { OIDC_SCOPES } from './internals.js';
-
-/** An authorization code waiting to be redeemed (single use, ten minutes). */
-export interface IssuedCode {
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly codeChallenge: string;
-  readonly scopes: readonly string[];
-  readonly resourceApp: EmulatedApp | undefined;
-  readonly user: EmulatedUser;
-  readonly nonce: string | undefined;
-  readonly expiresAtMs: number;
-  /** The user completed multi-factor authentication at this sign-in (`amr` gets `mfa`). */
-  readonly mfa: boolean;
-  redeemed: boolean;
-}
-
-/** A refresh token (24 hours; a refresh returns a new one, as Entra ID does). */
-export interface IssuedRefreshToken {
-  readonly clientId: string;
-  /** The resource app and scope names the user granted at sign-in (what `.default` stands for). */
-  readonly resourceApp: EmulatedApp | undefined;
-  readonly granted: readonly string[];
-  readonly user: EmulatedUser;
-  readonly expiresAtMs: number;
-  readonly mfa: boolean;
-}
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 const REFRESH_LIFETIME_MS = 24 * 3_600_000;
 const MAX_STORED = 10_000;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Where the authorization-code state lives (bounded: the oldest entries go first). */
-export interface AuthorizationState {
-  readonly codes: Map<string, IssuedCode>;
-  readonly refreshTokens: Map<string, IssuedRefreshToken>;
-}
 
 function remember<T>(map: Map<string, T>, key: string, value: T): void {
   if (map.size >= MAX_STORED) map.delete(map.keys().next().value!);

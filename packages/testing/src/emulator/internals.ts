@@ -2,14 +2,59 @@ import type { KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK, JWTPayload } from 'jose';
-import type { EntraEmulator } from '../EntraEmulator.js';
 import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from '../types.js';
-import type { ArmEmulator } from './arm.js';
-import type { AuthorizationState } from './authorizationCode.js';
+import type { MintAppTokenOptions, MintUserTokenOptions } from './options.js';
+
+/** What the route handlers use of the emulator's public face (an interface: no import of the class). */
+export interface EmulatorFace {
+  readonly httpsUrl: string;
+  readonly tenantId: string;
+  readonly identityHeader: string;
+  readonly tokenLifetimeSeconds: number;
+  readonly systemAssignedIdentity: EmulatedManagedIdentity;
+  authority(tenantId?: string): string;
+  jwks(): { keys: JWK[] };
+  sign(payload: JWTPayload, header?: Readonly<Record<string, unknown>>): Promise<string>;
+  mintUserToken(options: MintUserTokenOptions): Promise<string>;
+  mintAppToken(options: MintAppTokenOptions): Promise<string>;
+  verify(token: string, options?: { audience?: string; ignoreExpiry?: boolean }): Promise<JWTPayload>;
+}
+
+/** An authorization code waiting to be redeemed (single use, ten minutes). */
+export interface IssuedCode {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly resourceApp: EmulatedApp | undefined;
+  readonly user: EmulatedUser;
+  readonly nonce: string | undefined;
+  readonly expiresAtMs: number;
+  /** The user completed multi-factor authentication at this sign-in (`amr` gets `mfa`). */
+  readonly mfa: boolean;
+  redeemed: boolean;
+}
+
+/** A refresh token (24 hours; a refresh returns a new one, as Entra ID does). */
+export interface IssuedRefreshToken {
+  readonly clientId: string;
+  /** The resource app and scope names the user granted at sign-in (what `.default` stands for). */
+  readonly resourceApp: EmulatedApp | undefined;
+  readonly granted: readonly string[];
+  readonly user: EmulatedUser;
+  readonly expiresAtMs: number;
+  readonly mfa: boolean;
+}
+
+/** Where the authorization-code state lives (bounded: the oldest entries go first). */
+export interface AuthorizationState {
+  readonly codes: Map<string, IssuedCode>;
+  readonly refreshTokens: Map<string, IssuedRefreshToken>;
+}
 
 /** What the route handlers see of the emulator: its public face and its directory. */
 export interface EmulatorContext {
-  readonly emulator: EntraEmulator;
+  readonly emulator: EmulatorFace;
   readonly apps: ReadonlyMap<string, EmulatedApp>;
   readonly users: ReadonlyMap<string, EmulatedUser>;
   readonly revokedUsers: ReadonlySet<string>;
@@ -20,8 +65,6 @@ export interface EmulatorContext {
   keys(): readonly SigningKey[];
   /** Authorization codes and refresh tokens issued so far (bounded). */
   readonly authorization: AuthorizationState;
-  /** The Azure Resource Manager surface (subscriptions, flexible servers, role assignments). */
-  readonly arm: ArmEmulator;
 }
 
 export interface SigningKey {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEndpoint, Fault } from '../faults.js';
 import { HttpError, readBody, sendJson } from '../http.js';
 import type { RecordedRequest } from '../types.js';
-import { handleArm } from './arm.js';
+import { type ArmEmulator, handleArm } from './arm.js';
 import { authorize } from './authorizationCode.js';
 import { discoveryV1, discoveryV2, tenantFromPath } from './discovery.js';
 import { classify, type EmulatorContext } from './internals.js';
@@ -14,7 +14,11 @@ import { token } from './tokenEndpoint.js';
 
 export async function handleRequest(
   ctx: EmulatorContext,
-  state: { readonly faults: ReadonlyMap<EmulatorEndpoint, Fault>; readonly requests: RecordedRequest[] },
+  state: {
+    readonly faults: ReadonlyMap<EmulatorEndpoint, Fault>;
+    readonly requests: RecordedRequest[];
+    readonly arm: ArmEmulator;
+  },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -31,7 +35,7 @@ export async function handleRequest(
   let status = 200;
   if (endpoint === 'arm') {
     // ARM's own error shapes (and a 202 for long-running operations), not Entra's
-    await handleArm(ctx, req, res, url, fault, record);
+    await handleArm(ctx, state.arm, req, res, url, fault, record);
     state.requests.push({
       endpoint,
       method,
