@@ -45,7 +45,7 @@ async function check(name: Readiness['checks'][number]['name'], probe: (() => Pr
     return {
       name,
       ok: false,
-      reason: safeErrorMessage(error, { withName: false }).slice(0, 500),
+      reason: safeErrorMessage(error, { withName: false }),
     };
   } finally {
     clearTimeout(timer);

@@ -3,7 +3,7 @@
 // web page on a rebinding domain reaches 127.0.0.1 with its own name in Host and Origin, so on a
 // loopback socket only loopback names (or the configured ones) are served.
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from '@mcp-auth-kit/auth-core';
+import { ConfigError, isLoopbackHost } from '@mcp-auth-kit/auth-core';
 
 export interface OriginPolicyOptions {
   /** This server's public MCP URL: its origin is always allowed, its host always served. */
@@ -32,10 +32,26 @@ function hostnameOf(host: string): string | undefined {
   }
 }
 
+/** An allowed origin as configured, checked once at start-up. */
+function originOf(value: string, index: number): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('config_invalid', [
+      {
+        path: `allowedOrigins[${index}]`,
+        message: `${value.slice(0, 100)} is not an origin (https://app.contoso.com)`,
+      },
+    ]);
+  }
+  return url.origin;
+}
+
 /** One check for every adapter: `origin` and `host` as the request carries them; `loopback` whether it arrived on a loopback socket. */
 export function createOriginPolicy(options: OriginPolicyOptions) {
   const own = options.resourceUrl ? new URL(options.resourceUrl) : undefined;
-  const origins = new Set((options.allowedOrigins ?? []).map((o) => (o === '*' ? o : new URL(o).origin)));
+  const origins = new Set((options.allowedOrigins ?? []).map((o, i) => (o === '*' ? o : originOf(o, i))));
   const hosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
   if (own) hosts.add(own.hostname.toLowerCase());
   const anyOrigin = origins.has('*');

@@ -133,3 +133,20 @@ describe('Origin on a fetch-style host', () => {
     expect((await app(rebinding, { localAddress: '127.0.0.1' })).status).toBe(403);
   });
 });
+
+describe('allowedOrigins as configured', () => {
+  it('a value that is not an origin fails at start-up with the path that names it', async () => {
+    await expect(
+      createMcpAuth(
+        parseServerConfig({
+          inboundAuthentication: { type: 'None' },
+          outboundAuthentication: { type: 'ManagedIdentity' },
+        }),
+        { logger: quiet, allowedOrigins: ['https://ok.example', 'not an origin'] },
+      ),
+    ).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining('allowedOrigins[1]'),
+    });
+  });
+});

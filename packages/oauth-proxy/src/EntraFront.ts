@@ -64,15 +64,20 @@ export class EntraFront {
       throw new OAuthProxyConfigError('EntraFront: the issuer is the server origin, with no path');
     }
     this.issuer = issuer.origin;
-    const base = `${options.instance.replace(/\/?$/, '/')}${options.tenantId}/oauth2/v2.0`;
+    const endpoints = `${options.instance.replace(/\/?$/, '/')}${options.tenantId}/oauth2/v2.0`;
     this.#trusted = trustedProxyList(options.trustedProxies);
+    const applicationIdUri = options.applicationIdUri ?? options.resource;
+    const scopes = options.scopes ?? ['mcp.tools'];
+    const api = applicationIdUri.replace(/\/$/, '');
     this.#ctx = {
       issuer: this.issuer,
       resource: new URL(options.resource).href,
-      applicationIdUri: options.applicationIdUri ?? options.resource,
-      scopes: options.scopes ?? ['mcp.tools'],
-      authorizeUrl: `${base}/authorize`,
-      tokenUrl: `${base}/token`,
+      applicationIdUri,
+      scopes,
+      apiScopes: scopes.map((s) => `${api}/${s}`),
+      grantedScope: `${api}/.default`,
+      authorizeUrl: `${endpoints}/authorize`,
+      tokenUrl: `${endpoints}/token`,
       publicClient: options.publicClient,
       limits: new Limits(options.rateLimits),
       logger: options.logger ?? createDefaultLogger(),

@@ -6,6 +6,7 @@ import { aadstsFix } from '@mcp-auth-kit/auth-core';
 import type { MsalAppCredential } from '@mcp-auth-kit/outbound-credentials';
 import { SignJWT } from 'jose';
 import { UpstreamError } from './errors.js';
+import { readBounded } from './http/body.js';
 
 export interface UpstreamOptions {
   /** `azureAd.instance`, e.g. `https://login.microsoftonline.com/`. */
@@ -129,7 +130,14 @@ export class Upstream {
         { cause },
       );
     }
-    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    // Entra's answer, bounded like every body the façade reads
+    const text = (await readBounded(response.body, 64 * 1024))?.toString('utf8') ?? '';
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = {};
+    }
     if (!response.ok || typeof json.access_token !== 'string') {
       const codes = Array.isArray(json.error_codes) ? json.error_codes : [];
       const aadsts = codes.length > 0 ? String(codes[0]) : undefined;

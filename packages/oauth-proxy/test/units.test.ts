@@ -7,9 +7,11 @@ import {
   isNonPublicAddress,
   MemoryFacadeStore,
 } from '@mcp-auth-kit/oauth-proxy';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkRedirectUri, parseClientMetadata } from '../src/clients/clientRecord.js';
+import { Clients, UNUSED_CLIENT_MS } from '../src/models/Clients.js';
 import { clientAddress, rateKey, trustedProxyList } from '../src/policies/clientAddress.js';
+import { Limits } from '../src/policies/Limits.js';
 import { RateLimiter } from '../src/policies/RateLimiter.js';
 import { SealedStore } from '../src/store/SealedStore.js';
 
@@ -215,5 +217,32 @@ describe('RateLimiter', () => {
     limiter.check('b', 'x');
     limiter.check('c', 'x'); // 'a' is dropped: at most two keys
     limiter.check('a', 'x');
+  });
+});
+
+describe('registered clients', () => {
+  it('a registration nobody signs in with expires after a day (an anonymous flood cannot hold the quota); one issued tokens lives on', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const store = new SealedStore(new MemoryFacadeStore({ quotas: { client: 2 } }), randomBytes(32));
+      const clients = new Clients(store, new Limits(), {
+        lifetimeMs: 30 * 86_400_000,
+        devMode: false,
+        metadataTimeoutMs: 1000,
+      });
+      const body = { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' };
+      const unused = await clients.register(body);
+      const used = await clients.register(body);
+      // the quota is full: a third registration is refused, nothing is pushed out
+      await expect(clients.register(body)).rejects.toMatchObject({ code: 'store_quota_full' });
+      await clients.keepAlive(used.record);
+      vi.setSystemTime(Date.now() + UNUSED_CLIENT_MS + 1000);
+      expect(await clients.find(unused.record.clientId, 'a')).toBeUndefined();
+      expect(await clients.find(used.record.clientId, 'a')).toMatchObject({ clientId: used.record.clientId });
+      // and its place is free again
+      await expect(clients.register(body)).resolves.toMatchObject({ record: { source: 'dcr' } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // client. Nothing is stored; PKCE, `state` and redirect URIs pass through untouched.
 import { aadstsFix, type Logger } from '@mcp-auth-kit/auth-core';
 import { ClientMetadataError, OAuthError } from '../errors.js';
-import { readForm, readJson } from '../http/body.js';
+import { readBounded, readForm, readJson } from '../http/body.js';
 import { json, redirect } from '../http/responses.js';
 import type { Limits } from '../policies/Limits.js';
 import { redirectUriAllowed } from './loopbackRule.js';
@@ -14,6 +14,10 @@ export interface FrontContext extends ScopeRules {
   readonly authorizeUrl: string;
   readonly tokenUrl: string;
   readonly publicClient: { readonly clientId: string; readonly redirectUris: readonly string[] } | undefined;
+  /** `{Application ID URI}/{scope}` for each of the API's scopes: what a client that asks for none gets at authorize. */
+  readonly apiScopes: readonly string[];
+  /** `{Application ID URI}/.default`: what a token request that names no API scope gets (what was granted). */
+  readonly grantedScope: string;
   readonly limits: Limits;
   readonly logger: Logger;
   readonly timeoutMs: number;
@@ -22,13 +26,12 @@ export interface FrontContext extends ScopeRules {
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 export function frontMetadata(ctx: FrontContext): Record<string, unknown> {
-  const base = ctx.applicationIdUri.replace(/\/$/, '');
   return {
     issuer: ctx.issuer,
     authorization_endpoint: `${ctx.issuer}/oauth/authorize`,
     token_endpoint: `${ctx.issuer}/oauth/token`,
     ...(ctx.publicClient ? { registration_endpoint: `${ctx.issuer}/oauth/register` } : {}),
-    scopes_supported: [...ctx.scopes.map((s) => `${base}/${s}`), 'openid', 'profile', 'offline_access'],
+    scopes_supported: [...ctx.apiScopes, 'openid', 'profile', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
@@ -45,15 +48,7 @@ export function frontAuthorize(ctx: FrontContext, url: URL, address: string): Re
   const target = new URL(ctx.authorizeUrl);
   for (const [k, v] of url.searchParams) target.searchParams.append(k, v);
   const q = target.searchParams;
-  const base = ctx.applicationIdUri.replace(/\/$/, '');
-  q.set(
-    'scope',
-    fixScope(
-      ctx,
-      q.get('scope'),
-      ctx.scopes.map((s) => `${base}/${s}`),
-    ),
-  );
+  q.set('scope', fixScope(ctx, q.get('scope'), ctx.apiScopes));
   const resource = fixResource(ctx, q.get('resource'));
   if (resource !== null) q.set('resource', resource);
   return redirect(target.href);
@@ -71,9 +66,8 @@ export async function frontToken(ctx: FrontContext, request: Request, address: s
       'grant_type must be authorization_code or refresh_token',
     );
   }
-  const base = ctx.applicationIdUri.replace(/\/$/, '');
   // what the client was granted, never more: `.default` is the permissions consented to it
-  form.set('scope', fixScope(ctx, form.get('scope'), [`${base}/.default`]));
+  form.set('scope', fixScope(ctx, form.get('scope'), [ctx.grantedScope]));
   const resource = fixResource(ctx, form.get('resource'));
   if (resource !== null) form.set('resource', resource);
   const headers: Record<string, string> = {
@@ -97,8 +91,8 @@ export async function frontToken(ctx: FrontContext, request: Request, address: s
       'retry-after': '5',
     });
   }
-  const body = Buffer.from(await answer.arrayBuffer());
-  if (body.length > MAX_ANSWER_BYTES || !(answer.headers.get('content-type') ?? '').includes('json')) {
+  const body = await readBounded(answer.body, MAX_ANSWER_BYTES);
+  if (!body || !(answer.headers.get('content-type') ?? '').includes('json')) {
     ctx.logger.warn(`Entra front: Entra ID answered HTTP ${answer.status} with an unexpected body`);
     throw new OAuthError(503, 'temporarily_unavailable', 'Entra ID answered unexpectedly; try again', {
       'retry-after': '5',

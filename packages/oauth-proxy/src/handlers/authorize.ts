@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../clients/clientRecord.js';
 import { backTo, type FacadeContext, type Handler, isOwnResource, qualify } from '../context.js';
+import { randomToken } from '../crypto.js';
 import { ClientMetadataError, OAuthError } from '../errors.js';
 import { BINDING_COOKIE_PREFIX, bindingCookie } from '../http/cookies.js';
 import { html, redirect } from '../http/responses.js';
@@ -13,8 +14,6 @@ import { consentPage, errorPage } from '../pages.js';
 export const MAX_STATE_LENGTH = 1024;
 export const MAX_LOGIN_HINT_LENGTH = 256;
 const MAX_SCOPE_LENGTH = 1000;
-
-const random = () => randomBytes(32).toString('base64url');
 
 /** The scopes asked for, as the façade's short names; unknown ones are an error, none means all. */
 export function scopesFrom(ctx: FacadeContext, scope: string | null): string[] {
@@ -87,7 +86,7 @@ export const authorize: Handler = async (ctx, { url, address }) => {
   }
   // the browser binding: always a new value, never one the browser brought (a planted cookie must
   // not become the binding); a cookie per flow, so two sign-ins in one browser do not collide
-  const transaction = random();
+  const transaction = randomToken();
   const pending: PendingAuthorization = {
     clientId: client.clientId,
     redirectUri,
@@ -95,9 +94,9 @@ export const authorize: Handler = async (ctx, { url, address }) => {
     state,
     scopes,
     loginHint,
-    csrf: random(),
+    csrf: randomToken(),
     cookieName: `${BINDING_COOKIE_PREFIX}${randomBytes(6).toString('hex')}`,
-    browser: random(),
+    browser: randomToken(),
   };
   await ctx.authorizations.savePending(transaction, pending);
   const page = consentPage({

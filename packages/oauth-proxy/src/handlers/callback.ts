@@ -4,12 +4,12 @@
 import type { JWTPayload } from 'jose';
 import { decodeJwt } from 'jose';
 import { backTo, type Handler } from '../context.js';
+import { safeEqual } from '../crypto.js';
 import { UpstreamError } from '../errors.js';
 import { clearedCookie, parseCookies } from '../http/cookies.js';
 import { html, redirect } from '../http/responses.js';
 import { errorPage } from '../pages.js';
 import type { UpstreamTokens } from '../upstream.js';
-import { safeEqual } from './consent.js';
 
 export const callback: Handler = async (ctx, { request, url }) => {
   const q = url.searchParams;

@@ -2,9 +2,8 @@
 // clients) from the form or from HTTP Basic (RFC 6749 §2.3.1).
 import type { ClientRecord } from '../clients/clientRecord.js';
 import type { FacadeContext } from '../context.js';
+import { safeEqual, sha256 } from '../crypto.js';
 import { ClientMetadataError, OAuthError } from '../errors.js';
-import { sha256 } from '../models/Clients.js';
-import { safeEqual } from './consent.js';
 
 const challenge = { 'www-authenticate': 'Basic realm="oauth"' };
 

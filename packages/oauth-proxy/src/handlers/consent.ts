@@ -1,19 +1,11 @@
 // The consent form's POST: valid only with its CSRF token and from the browser that was shown the
 // page (its binding cookie). On allow, the person goes to Entra ID.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { backTo, type Handler } from '../context.js';
+import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import { readForm } from '../http/body.js';
 import { parseCookies } from '../http/cookies.js';
 import { html, redirect } from '../http/responses.js';
 import { errorPage } from '../pages.js';
-
-const random = () => randomBytes(32).toString('base64url');
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export const consent: Handler = async (ctx, { request }) => {
   const form = await readForm(request);
@@ -50,15 +42,15 @@ export const consent: Handler = async (ctx, { request }) => {
       }),
     );
   }
-  const upstreamState = random();
-  const verifier = random();
+  const upstreamState = randomToken();
+  const verifier = randomToken();
   await ctx.authorizations.saveTrip(upstreamState, { pending, verifier });
   return redirect(
     ctx.upstream.authorizationUrl({
       redirectUri: ctx.callbackUrl,
       state: upstreamState,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      nonce: random(),
+      codeChallenge: sha256(verifier),
+      nonce: randomToken(),
       ...(pending.loginHint ? { loginHint: pending.loginHint } : {}),
     }),
   );

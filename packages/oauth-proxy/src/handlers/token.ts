@@ -39,18 +39,18 @@ export const token: Handler = async (ctx, { request, address }) => {
     throw new OAuthError(400, 'invalid_target', `resource must be ${ctx.resource}`);
   }
   try {
-    if (grantType === 'authorization_code') {
-      return await answer(
-        ctx,
-        await ctx.grants.redeem(form.get('code') ?? '', {
-          clientId: client.clientId,
-          redirectUri: form.get('redirect_uri'),
-          verifier: form.get('code_verifier') ?? '',
-        }),
-      );
-    }
-    const rotated = await ctx.grants.rotate(form.get('refresh_token') ?? '', client.clientId);
-    return await answer(ctx, rotated);
+    const issued =
+      grantType === 'authorization_code'
+        ? await ctx.grants.redeem(form.get('code') ?? '', {
+            clientId: client.clientId,
+            redirectUri: form.get('redirect_uri'),
+            verifier: form.get('code_verifier') ?? '',
+          })
+        : await ctx.grants.rotate(form.get('refresh_token') ?? '', client.clientId);
+    const response = await answer(ctx, issued);
+    // a client in use lives on; one nobody signs in with expires (Clients.UNUSED_CLIENT_MS)
+    await ctx.clients.keepAlive(client);
+    return response;
   } catch (error) {
     if (error instanceof SignInRevokedError)
       throw new OAuthError(400, 'invalid_grant', 'the sign-in was revoked');

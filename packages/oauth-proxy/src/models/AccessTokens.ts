@@ -1,6 +1,5 @@
 // The façade's own access tokens: ES256 JWTs for the resource, naming the sign-in they belong to.
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -8,6 +7,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { sha256 } from '../crypto.js';
 import { OAuthProxyConfigError } from '../errors.js';
 import type { Grant } from './Grants.js';
 
@@ -80,7 +80,7 @@ export class AccessTokens {
    * by its SHA-256, never the token itself). Throws jose's errors for a token that is not valid.
    */
   async verify(token: string): Promise<JWTPayload> {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = sha256(token);
     const cached = this.#verified.get(key);
     if (cached && (cached.exp as number) * 1000 + 60_000 > Date.now()) return cached;
     this.#verified.delete(key);

@@ -1,14 +1,18 @@
 // Clients: registered ones (RFC 7591) and Client ID Metadata Documents (fetched, then cached).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type ClientRecord, isMetadataDocumentUrl, parseClientMetadata } from '../clients/clientRecord.js';
 import { fetchClientMetadata } from '../clients/fetchClientMetadata.js';
+import { randomToken, sha256 } from '../crypto.js';
 import { ClientMetadataError, FacadeStoreError, OAuthError } from '../errors.js';
 import type { Limits } from '../policies/Limits.js';
 import type { SealedStore } from '../store/SealedStore.js';
 
 const MAX_FETCHES_IN_FLIGHT = 256;
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+/**
+ * A registration nobody signs in with lives a day: anonymous registrations (rate limited) cannot
+ * hold the clients' quota for long. Each token issued to a client extends it to the full lifetime.
+ */
+export const UNUSED_CLIENT_MS = 24 * 3_600_000;
 
 export class Clients {
   readonly #inFlight = new Map<string, Promise<ClientRecord>>();
@@ -23,11 +27,16 @@ export class Clients {
   async register(body: unknown): Promise<{ record: ClientRecord; secret: string | undefined }> {
     const metadata = parseClientMetadata(body, 'dcr');
     const clientId = `dcr-${randomBytes(16).toString('hex')}`;
-    const secret =
-      metadata.tokenEndpointAuthMethod === 'none' ? undefined : randomBytes(32).toString('base64url');
+    const secret = metadata.tokenEndpointAuthMethod === 'none' ? undefined : randomToken();
     const record: ClientRecord = { clientId, ...metadata, ...(secret ? { secretHash: sha256(secret) } : {}) };
-    await this.store.set('client', clientId, record, this.options.lifetimeMs);
+    await this.store.set('client', clientId, record, UNUSED_CLIENT_MS);
     return { record, secret };
+  }
+
+  /** A registered client that was just issued tokens: kept for the full lifetime from now. */
+  async keepAlive(record: ClientRecord): Promise<void> {
+    if (record.source === 'dcr')
+      await this.store.set('client', record.clientId, record, this.options.lifetimeMs);
   }
 
   /** The client a `client_id` names: a registered one, or a metadata document (cached, or fetched now). */

@@ -2,12 +2,11 @@
 // tokens that continue them. Codes and refresh tokens carry their grant's id and a MAC under the
 // sealing key, so a code or refresh token presented again is recognised as genuine and ends the
 // sign-in it belongs to (RFC 6749 §4.1.2, RFC 9700 §4.14.2), with no record kept per token.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@mcp-auth-kit/auth-core';
+import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import { OAuthError, SignInRevokedError } from '../errors.js';
 import type { SealedStore } from '../store/SealedStore.js';
 import type { UpstreamTokens } from '../upstream.js';
-import { sha256 } from './Clients.js';
 
 export interface Grant {
   readonly clientId: string;
@@ -37,12 +36,6 @@ interface IssuedCode {
 const REVOCATION_MARK_MS = 5 * 60_000;
 const invalidGrant = (message: string) => new OAuthError(400, 'invalid_grant', message);
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export class Grants {
   constructor(
     private readonly store: SealedStore,
@@ -54,11 +47,11 @@ export class Grants {
     grant: Omit<Grant, 'redeemed' | 'generation' | 'rotatedAtMs'>,
     binding: { redirectUri: string; codeChallenge: string },
   ): Promise<string> {
-    const grantId = randomBytes(32).toString('base64url');
+    const grantId = randomToken();
     const record: Grant = { ...grant, redeemed: false, generation: 0, rotatedAtMs: 0 };
     // until its code is redeemed a sign-in lives only as long as the code (plus a margin)
     await this.store.set('grant', grantId, record, this.options.codeMs + 60_000);
-    const code = `${grantId}.${this.store.mac(`code:${grantId}`)}`;
+    const code = this.#code(grantId);
     const issued: IssuedCode = { clientId: grant.clientId, ...binding, grantId };
     await this.store.set('code', code, issued, this.options.codeMs);
     return code;
@@ -71,7 +64,7 @@ export class Grants {
   ): Promise<{ grantId: string; grant: Grant; refreshToken: string }> {
     const issued = await this.store.take<IssuedCode>('code', code);
     if (!issued) {
-      const grantId = this.#idFrom(code, 'code');
+      const grantId = this.#grantOfCode(code);
       const grant = grantId ? await this.get(grantId) : undefined;
       if (grantId && grant?.redeemed) {
         await this.revoke(grantId, 'its code was presented again');
@@ -89,7 +82,7 @@ export class Grants {
     if ((check.redirectUri ?? issued.redirectUri) !== issued.redirectUri) {
       throw await refuse('redirect_uri does not match the authorization request');
     }
-    if (!sameText(sha256(check.verifier), issued.codeChallenge)) {
+    if (!safeEqual(sha256(check.verifier), issued.codeChallenge)) {
       throw await refuse('the code_verifier does not match the code_challenge');
     }
     const grant = await this.get(issued.grantId);
@@ -170,14 +163,19 @@ export class Grants {
     const match = /^([A-Za-z0-9_-]{43})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return undefined;
     const [, grantId, generation] = match as unknown as [string, string, string];
-    return sameText(token, this.#refreshToken(grantId, Number(generation)))
+    return safeEqual(token, this.#refreshToken(grantId, Number(generation)))
       ? { grantId, generation: Number(generation) }
       : undefined;
   }
 
-  #idFrom(code: string, purpose: 'code'): string | undefined {
+  /** The sign-in a genuine code names (its MAC checked), for a code presented after it was taken. */
+  #grantOfCode(code: string): string | undefined {
     const match = /^([A-Za-z0-9_-]{43})\.[A-Za-z0-9_-]{43}$/.exec(code);
     if (!match) return undefined;
-    return sameText(code, `${match[1]}.${this.store.mac(`${purpose}:${match[1]}`)}`) ? match[1] : undefined;
+    return safeEqual(code, this.#code(match[1]!)) ? match[1] : undefined;
+  }
+
+  #code(grantId: string): string {
+    return `${grantId}.${this.store.mac(`code:${grantId}`)}`;
   }
 }
