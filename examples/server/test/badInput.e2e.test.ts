@@ -1,7 +1,9 @@
 // Bad input that used to get a 500: a JSON body nested 100,000 levels deep, on the 2025 path (the
 // kit reads the body for the tool policy) and the 2026-07-28 one; answered 400, and the server
 // keeps serving.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { facadeSetup } from './facade.js';
 import { startWorld, type World } from './world.js';
 
 let world: World;
@@ -50,5 +52,24 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     }
     const client = await world.clientV2(server.mcpUrl, token);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it('a method a web Request cannot carry (TRACE) on the authorization server’s paths: 405, and the server keeps serving (it crashed)', async () => {
+    const { issuer } = await facadeSetup(world);
+    const { port } = new URL(issuer);
+    const raw = (method: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const method of ['TRACE', 'PUT', 'DELETE', 'OPTIONS']) {
+      expect(await raw(method, '/oauth/token'), method).toBe(405);
+    }
+    expect(await raw('TRACE', '/.well-known/oauth-authorization-server')).toBe(405);
+    expect((await fetch(`${issuer}/.well-known/oauth-authorization-server`)).status).toBe(200);
   });
 });

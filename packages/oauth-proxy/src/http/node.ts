@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { type Logger, safeErrorMessage } from '@mcp-auth-kit/auth-core';
 import { isFacadePath, METADATA_PATH } from '../router.js';
+import { json } from './responses.js';
 
 export function toRequest(req: IncomingMessage): Request {
   const headers = new Headers();
@@ -49,6 +50,14 @@ export function handleNode(
 ): boolean {
   const raw = req.url ?? '/';
   if (!raw.startsWith('/oauth/') && !raw.startsWith(METADATA_PATH)) return false;
+  const method = req.method ?? 'GET';
+  // only GET and POST are served here; a method a Request cannot even carry (TRACE, CONNECT) is
+  // answered before one is built
+  if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
+    if (!isFacadePath(new URL(raw, 'http://facade.invalid').pathname)) return false;
+    void writeResponse(res, json(405, { error: 'invalid_request', error_description: 'method not allowed' }));
+    return true;
+  }
   const request = toRequest(req);
   if (!isFacadePath(new URL(request.url).pathname)) return false;
   // a body left unread (a refusal before reading it) is not drained: the connection is closed

@@ -287,9 +287,11 @@ export async function redeem(
     nonce = issued.nonce;
     mfa = issued.mfa;
     // `.default` is what the user granted at this sign-in, never more
-    const atSignIn = issued.resourceApp === resourceApp ? resolveScopes(ctx, issued.scopes).names : [];
-    if (scopes.some((s) => s.endsWith('/.default'))) names = atSignIn;
-    granted = issued.resourceApp === resourceApp ? atSignIn : asked;
+    if (issued.resourceApp === resourceApp) {
+      const atSignIn = resolveScopes(ctx, issued.scopes).names;
+      if (scopes.some((s) => s.endsWith('/.default'))) names = atSignIn;
+      granted = atSignIn;
+    }
   } else {
     const refresh = state.refreshTokens.get(form.get('refresh_token') ?? '');
     if (!refresh || refresh.clientId !== app.clientId || refresh.expiresAtMs <= Date.now()) {
