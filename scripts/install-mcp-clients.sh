@@ -18,10 +18,23 @@ if [ ! -f "$dir/conformance/node_modules/@modelcontextprotocol/conformance/packa
   npm install --prefix "$dir/conformance" --no-audit --no-fund --loglevel=error @modelcontextprotocol/conformance@0.1.16
 fi
 
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "installing python3"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+fi
+
 if ! "$dir/python/bin/python" -c 'import mcp, fastmcp' >/dev/null 2>&1; then
   echo "installing the Python SDK (mcp 2.3.0) and FastMCP 4.0.10 into $dir/python"
   rm -rf "$dir/python"
-  python3 -m venv "$dir/python"
+  if ! python3 -m venv "$dir/python" 2>/dev/null; then
+    # Debian's system Python ships venv separately
+    echo "installing python3-venv"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$dir/python"
+    python3 -m venv "$dir/python"
+  fi
   index=()
   # this machine's PyPI mirror lies on disk: ask it first, so pip does not wait on pypi.org
   if [ -d /opt/pypi/simple ]; then
