@@ -6,6 +6,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      '@mcp-auth-kit/auth-core/internal': fileURLToPath(
+        new URL('./packages/auth-core/src/internal.ts', import.meta.url),
+      ),
       '@mcp-auth-kit/auth-core': src('auth-core'),
       '@mcp-auth-kit/testing': src('testing'),
       '@mcp-auth-kit/inbound-jwt': src('inbound-jwt'),

@@ -4,7 +4,9 @@ export type AuthCoreErrorCode =
   | 'config_file_unreadable'
   | 'config_json_syntax'
   | 'no_request_context'
-  | 'invalid_auth_info';
+  | 'invalid_auth_info'
+  /** A Client ID Metadata Document could not be fetched or is not acceptable (the message says why). */
+  | 'metadata_document_invalid';
 
 /**
  * The root of every error the kit's packages throw. `code` is stable (branch on it, never on the

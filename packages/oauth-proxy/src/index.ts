@@ -1,4 +1,4 @@
-export { isNonPublicAddress } from './clients/addressGuard.js';
+export { isNonPublicAddress } from '@mcp-auth-kit/auth-core/internal';
 export type { ClientRecord } from './clients/clientRecord.js';
 export type { MetadataFetchOptions } from './clients/fetchClientMetadata.js';
 export { fetchClientMetadata } from './clients/fetchClientMetadata.js';

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { type JWK, type JWTPayload, SignJWT } from 'jose';
 import { ArmEmulator } from './emulator/arm.js';
+import { ClientIdMetadataDocuments } from './emulator/cimd.js';
 import {
   closeServer,
   type EmulatorContext,
@@ -74,6 +75,8 @@ export class EntraEmulator {
   readonly #requests: RecordedRequest[] = [];
   /** Azure Resource Manager (served on the https origin under `/subscriptions/`): subscriptions, flexible servers, role assignments. */
   readonly arm = new ArmEmulator();
+  /** Client ID Metadata Documents (preview): off until `cimd.enable()`; agent identities and consent. */
+  readonly cimd: ClientIdMetadataDocuments;
   /** The host's system-assigned managed identity. */
   readonly systemAssignedIdentity: EmulatedManagedIdentity;
   /** What the route handlers (emulator/*.ts) see. */
@@ -87,6 +90,9 @@ export class EntraEmulator {
     secrets: this.#secrets,
     keys: () => this.#keys,
     authorization: { codes: new Map(), refreshTokens: new Map() },
+    get cimd() {
+      return (this.emulator as EntraEmulator).cimd;
+    },
   };
 
   private constructor(options: EntraEmulatorOptions, ca: CertificateAuthority) {
@@ -95,6 +101,7 @@ export class EntraEmulator {
     this.#host = options.host ?? '127.0.0.1';
     this.ca = ca;
     this.#tls = issueServerCertificate(ca);
+    this.cimd = new ClientIdMetadataDocuments(this.tenantId, () => ca.certificatePem);
     this.#keys = [newSigningKey(), newSigningKey()];
     this.systemAssignedIdentity = this.#addIdentity('system-assigned-identity', 'system');
   }

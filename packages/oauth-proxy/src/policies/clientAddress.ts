@@ -3,7 +3,7 @@
 // `Forwarded` / `X-Forwarded-For` read, and the client is the rightmost hop that is not a trusted
 // proxy (hops to its left were written by the client itself and prove nothing).
 import { BlockList, isIP } from 'node:net';
-import { ipv6Bytes } from '../clients/addressGuard.js';
+import { ipv6Bytes } from '@mcp-auth-kit/auth-core/internal';
 import { OAuthProxyConfigError } from '../errors.js';
 
 /** Trusted proxies: addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */

@@ -2,8 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { entraError, HttpError } from '../http.js';
 import type { EmulatedApp, EmulatedUser } from '../types.js';
+import {
+  AGENT_USER_TOKEN_CLAIMS,
+  type AgentIdentity,
+  CimdRefusal,
+  isDocumentClientId,
+} from './cimd.js';
 import { authenticateClient } from './clientAuth.js';
 import type { AuthorizationState, EmulatorContext } from './internals.js';
+import { page, signInPage } from './pages.js';
 
 export type { AuthorizationState, IssuedCode, IssuedRefreshToken } from './internals.js';
 
@@ -99,21 +106,33 @@ function checkResource(resource: string | null, app: EmulatedApp | undefined): v
  * redirect URI); every other problem goes back to the client as `error` parameters. Without a
  * `login_hint` naming an emulated user, a browser gets a sign-in page listing them.
  */
-export function authorize(
+export async function authorize(
   ctx: EmulatorContext,
   state: AuthorizationState,
   _tenant: string,
   url: URL,
   res: ServerResponse,
-): void {
+): Promise<void> {
   const q = url.searchParams;
-  const app = ctx.apps.get((q.get('client_id') ?? '').toLowerCase());
+  const clientId = q.get('client_id') ?? '';
+  let app: EmulatedApp | undefined;
+  let agent: AgentIdentity | undefined;
+  if (isDocumentClientId(clientId)) {
+    try {
+      ({ app, agent } = await ctx.cimd.resolve(clientId));
+    } catch (error) {
+      if (!(error instanceof CimdRefusal)) throw error;
+      page(res, 400, error.message, clientId);
+      return;
+    }
+  } else app = ctx.apps.get(clientId.toLowerCase());
   if (!app) {
-    page(res, 400, 'AADSTS700016: Application not found in the directory', q.get('client_id') ?? '');
+    page(res, 400, 'AADSTS700016: Application not found in the directory', clientId);
     return;
   }
   const redirectUri = q.get('redirect_uri') ?? '';
-  if (!redirectUriMatches(app, redirectUri)) {
+  // a metadata document's redirect URIs match exactly (no loopback any-port rule: strict reading)
+  if (agent ? !app.redirectUris.includes(redirectUri) : !redirectUriMatches(app, redirectUri)) {
     page(
       res,
       400,
@@ -164,7 +183,7 @@ export function authorize(
       );
     }
     const scopes = scope.split(' ').filter((s) => s !== '');
-    const { app: resourceApp } = resolveScopes(ctx, scopes);
+    const { app: resourceApp, names: asked } = resolveScopes(ctx, scopes);
     checkResource(q.get('resource'), resourceApp);
     const hint = (q.get('login_hint') ?? '').toLowerCase();
     const user = [...ctx.users.values()].find((u) => u.userPrincipalName.toLowerCase() === hint);
@@ -178,6 +197,24 @@ export function authorize(
         );
       }
       signInPage(ctx, res, url);
+      return;
+    }
+    // an agent identity needs consent: the user's own where the tenant allows it, else an administrator's
+    if (agent && resourceApp && !ctx.cimd.consent(agent, user, resourceApp, asked)) {
+      if (q.get('prompt') === 'none') {
+        throw entraError(
+          400,
+          'consent_required',
+          65001,
+          `The user or administrator has not consented to use the application with ID '${agent.appId}'.`,
+        );
+      }
+      page(
+        res,
+        403,
+        `AADSTS90094: Need admin approval. ${agent.displayName} needs permission to access resources in your organization that only an admin can grant. Ask an admin to grant permission to this app before you can use it.`,
+        agent.documentUrl,
+      );
       return;
     }
     // A `claims` request (a claims challenge passed on) is satisfied at this sign-in: a user whom
@@ -212,8 +249,13 @@ export async function redeem(
   tokenUrl: string,
 ): Promise<Record<string, unknown>> {
   const grant = form.get('grant_type');
-  const clientId = (form.get('client_id') ?? '').toLowerCase();
-  const app = ctx.apps.get(clientId);
+  const asked = form.get('client_id') ?? '';
+  // a metadata-document client is its agent identity (created when it signed in): a public client
+  const agent = isDocumentClientId(asked) && ctx.cimd.enabled ? ctx.cimd.agent(asked) : undefined;
+  const clientId = agent ? agent.appId : asked.toLowerCase();
+  const app: Pick<EmulatedApp, 'clientId' | 'publicClient'> | undefined = agent
+    ? { clientId: agent.appId, publicClient: true }
+    : ctx.apps.get(clientId);
   if (!app)
     throw entraError(
       400,
@@ -240,10 +282,10 @@ export async function redeem(
         );
   }
   const scopes = scope.split(' ').filter((s) => s !== '');
-  const { app: resourceApp, names: asked } = resolveScopes(ctx, scopes);
+  const { app: resourceApp, names: askedNames } = resolveScopes(ctx, scopes);
   checkResource(form.get('resource'), resourceApp);
-  let names = asked;
-  let granted: readonly string[] = asked;
+  let names = askedNames;
+  let granted: readonly string[] = askedNames;
   let user: EmulatedUser;
   let nonce: string | undefined;
   let mfa = false;
@@ -306,7 +348,7 @@ export async function redeem(
     mfa = refresh.mfa;
     if (scopes.some((s) => s.endsWith('/.default')) && refresh.resourceApp === resourceApp)
       names = [...refresh.granted];
-    granted = refresh.resourceApp === resourceApp ? refresh.granted : asked;
+    granted = refresh.resourceApp === resourceApp ? refresh.granted : askedNames;
   }
   if (ctx.revokedUsers.has(user.objectId)) {
     throw entraError(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
@@ -331,7 +373,7 @@ export async function redeem(
       scopes: names,
       version,
       clientAppId: app.clientId,
-      claims: { amr: mfa ? ['pwd', 'mfa'] : ['pwd'] },
+      claims: { amr: mfa ? ['pwd', 'mfa'] : ['pwd'], ...(agent ? AGENT_USER_TOKEN_CLAIMS : {}) },
     });
   }
   if (scopes.includes('offline_access') || grant === 'refresh_token') {
@@ -371,32 +413,6 @@ export async function redeem(
 function apiPrefix(scopes: readonly string[]): string | undefined {
   const api = scopes.find((s) => !OIDC_SCOPES.has(s) && s.includes('/'));
   return api ? api.slice(0, api.lastIndexOf('/') + 1) : undefined;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function page(res: ServerResponse, status: number, title: string, detail: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in error</title></head><body><h1>Sorry, but we’re having trouble signing you in.</h1><p>${escapeHtml(title)}</p><p><code>${escapeHtml(detail.slice(0, 300))}</code></p></body></html>`,
-  );
-}
-
-/** The sign-in page: one link per emulated user (the same request with its login_hint); no JavaScript. */
-function signInPage(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
-  const links = [...ctx.users.values()]
-    .map((u) => {
-      const next = new URL(url.href);
-      next.searchParams.set('login_hint', u.userPrincipalName);
-      return `<li><a href="${escapeHtml(`${next.pathname}${next.search}`)}">${escapeHtml(u.userPrincipalName)}</a></li>`;
-    })
-    .join('');
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in (emulated Entra ID)</h1><p>Pick an account:</p><ul>${links}</ul></body></html>`,
-  );
 }
 
 /** Whether an authorize request's `claims` parameter is a claims request for the access token. */

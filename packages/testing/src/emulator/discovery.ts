@@ -44,6 +44,8 @@ export function discoveryV2(ctx: EmulatorContext, tenant: string): Record<string
     tenant_region_scope: 'NA',
     cloud_instance_name: 'emulator',
     request_uri_parameter_supported: false,
+    // Client ID Metadata Documents (preview): only where the tenant has them
+    ...(ctx.cimd.enabled ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK, JWTPayload } from 'jose';
 import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from '../types.js';
+import type { ClientIdMetadataDocuments } from './cimd.js';
 import type { MintAppTokenOptions, MintUserTokenOptions } from './options.js';
 
 /** What the route handlers use of the emulator's public face (an interface: no import of the class). */
@@ -22,6 +23,7 @@ export interface EmulatorFace {
 
 /** An authorization code waiting to be redeemed (single use, ten minutes). */
 export interface IssuedCode {
+  /** The app id (for a metadata-document client, its agent identity's). */
   readonly clientId: string;
   readonly redirectUri: string;
   readonly codeChallenge: string;
@@ -65,6 +67,8 @@ export interface EmulatorContext {
   keys(): readonly SigningKey[];
   /** Authorization codes and refresh tokens issued so far (bounded). */
   readonly authorization: AuthorizationState;
+  /** Client ID Metadata Documents: the tenant's switch, agent identities, consent. */
+  readonly cimd: ClientIdMetadataDocuments;
 }
 
 export interface SigningKey {

@@ -50,7 +50,7 @@ export async function handleRequest(
     // a page or a redirect, not JSON
     try {
       const tenant = tenantFromPath(ctx, url.pathname.split('/').filter((p) => p !== '')[0]!);
-      authorize(ctx, ctx.authorization, tenant, url, res);
+      await authorize(ctx, ctx.authorization, tenant, url, res);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       sendJson(res, error.status, error.body, error.headers);

@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import { entraError } from '../http.js';
 import type { EmulatedApp } from '../types.js';
 import { redeem } from './authorizationCode.js';
+import { isDocumentClientId, refuseClientCredentials } from './cimd.js';
 import { authenticateClient } from './clientAuth.js';
 import { type EmulatorContext, JWT_BEARER, OIDC_SCOPES, resourceOf, tokenResponse } from './internals.js';
 
@@ -44,6 +45,7 @@ export async function token(
     return redeem(ctx, ctx.authorization, tenant, form, tokenUrl);
   }
   if (grantType === 'client_credentials') {
+    if (isDocumentClientId(form.get('client_id') ?? '')) refuseClientCredentials(form.get('client_id')!);
     const app = await authenticateClient(ctx, form, tokenUrl);
     record.objectId = app.objectId;
     const resource = resourceOf(scope);
