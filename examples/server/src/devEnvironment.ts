@@ -124,6 +124,9 @@ export async function startDevEnvironment(options: {
     const apiClientId = randomUUID();
     const alice = emulator.addUser({ userPrincipalName: 'alice@contoso.com', name: 'Alice' });
     const bob = emulator.addUser({ userPrincipalName: 'bob@contoso.com', name: 'Bob' });
+    // Entra ID's Client ID Metadata Documents (preview), on in the emulated tenant; dev mode also
+    // fetches documents from loopback (https with a certificate from the dev CA, or http)
+    emulator.cimd.enable({ allowLoopbackDocuments: true });
 
     const db = await startTokenGatedPostgres(emulator);
     cleanups.unshift(() => db.stop());
@@ -196,6 +199,8 @@ export async function startDevEnvironment(options: {
           instance: emulator.instance,
           tenantId: emulator.tenantId,
           publicClient: { clientId: publicClient.clientId, redirectUris: publicClient.redirectUris },
+          // the emulated tenant has Entra's Client ID Metadata Documents on (below)
+          clientIdMetadataDocuments: true,
           logger,
         });
     const server = await startExampleServer({

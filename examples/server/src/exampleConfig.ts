@@ -42,7 +42,28 @@ const mcpServerSchema = z.strictObject({
       publicClient: z
         .strictObject({ clientId: z.guid(), redirectUris: z.array(z.string().min(1)).min(1) })
         .optional(),
+      /**
+       * The tenant has Client ID Metadata Documents (preview): the front's metadata says so, and
+       * clients that have a document send its URL as client_id to Entra ID (no registration).
+       */
+      clientIdMetadataDocuments: z.boolean().optional(),
     })
+    .optional(),
+  /**
+   * The client applications admitted, by app id, each optionally with the metadata document URL
+   * of the client it is the agent identity of; default every client the tenant admitted.
+   */
+  allowedClients: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          appId: z.string().min(1),
+          documentUrl: z.string().min(1).optional(),
+          name: z.string().min(1).optional(),
+        }),
+      ]),
+    )
     .optional(),
   toolPolicy: z
     .record(

@@ -99,6 +99,7 @@ function entraFrontFor(
     ...(front.applicationIdUri ? { applicationIdUri: front.applicationIdUri } : {}),
     ...(front.scopes ? { scopes: front.scopes } : {}),
     ...(front.publicClient ? { publicClient: front.publicClient } : {}),
+    ...(front.clientIdMetadataDocuments ? { clientIdMetadataDocuments: true } : {}),
     logger: { info() {}, warn: (m: string) => logger.warn(m) },
   });
 }
@@ -138,6 +139,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     trustForwardedHeaders: options.trustForwardedHeaders ?? false,
     toolPolicy: mcpServer.toolPolicy ?? {},
     ...(mcpServer.allowedOrigins ? { allowedOrigins: mcpServer.allowedOrigins } : {}),
+    ...(mcpServer.allowedClients ? { allowedClients: mcpServer.allowedClients } : {}),
     logger,
     accessor,
     propagateContext: options.propagateContext ?? false,

@@ -39,6 +39,9 @@ export function registerWhoami(
               objectId: caller.principal.objectId,
               tenantId: caller.principal.tenantId,
               appId: caller.principal.appId ?? null,
+              // the client: an agent identity (a Client ID Metadata Document client) and its document
+              agentIdentity: caller.principal.agentIdentity === true,
+              clientDocumentUrl: caller.principal.clientDocumentUrl ?? null,
               roles: [...caller.roles],
               scopes: [...caller.scopes],
               expiresAt: new Date(caller.expiresOnTimestampMs).toISOString(),

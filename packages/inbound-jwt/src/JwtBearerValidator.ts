@@ -7,6 +7,7 @@ import {
   withSpan,
 } from '@mcp-auth-kit/auth-core';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { type AllowedClient, ClientPolicy } from './clientPolicy.js';
 import { InboundAuthError, type InvalidTokenReason } from './errors.js';
 import { JwksCache, type JwksCacheOptions } from './JwksCache.js';
 
@@ -37,6 +38,12 @@ export interface JwtBearerValidatorOptions {
    * On-Behalf-Of needs a user).
    */
   readonly appOnlyCallers?: 'allow' | 'refuse';
+  /**
+   * The client applications admitted, by app id (`azp` / `appid`), each optionally with the
+   * metadata document URL of the client it represents: any other client gets a 403 that says
+   * why. Default: every client the tenant admitted.
+   */
+  readonly allowedClients?: readonly AllowedClient[];
 }
 
 type CachedContext = Omit<RequestAuthContext, 'rawToken'>;
@@ -63,6 +70,7 @@ export class JwtBearerValidator {
   readonly #multiTenant: boolean;
   readonly #allowedTenants: ReadonlySet<string>;
   readonly #refuseAppOnly: boolean;
+  readonly #clients: ClientPolicy | undefined;
 
   constructor(config: AzureAdConfig, options: JwtBearerValidatorOptions = {}) {
     this.#config = config;
@@ -84,6 +92,7 @@ export class JwtBearerValidator {
     this.#algorithms = [...config.allowedAlgorithms];
     this.#cacheMax = options.cacheMaxEntries ?? 10_000;
     this.#refuseAppOnly = options.appOnlyCallers === 'refuse';
+    this.#clients = options.allowedClients ? new ClientPolicy(options.allowedClients) : undefined;
     this.#maxTokenLength = options.maxTokenLength ?? 16_384;
     this.#maxLifetimeMs = (options.maxTokenLifetimeSeconds ?? 100_800) * 1000;
     this.#v1Issuer = options.v1Issuer ?? ((tid) => `https://sts.windows.net/${tid}/`);
@@ -186,6 +195,7 @@ export class JwtBearerValidator {
     } catch (error) {
       throw invalid('the token lacks a claim the server needs (tid, oid, exp, aud)', 'missing_claim', error);
     }
+    if (this.#clients) context = this.#clients.admit(context);
     this.#authorize(context);
     if (this.#cacheMax > 0) {
       if (this.#cache.size >= this.#cacheMax) this.#cache.delete(this.#cache.keys().next().value!);

@@ -1,5 +1,7 @@
 export type { ClaimsChallengeOptions } from './claimsChallenge.js';
 export { answerClaimsChallenges, claimsChallengeHeader, claimsChallengeResponse } from './claimsChallenge.js';
+export type { AllowedClient } from './clientPolicy.js';
+export { ClientPolicy } from './clientPolicy.js';
 export type { AuthMiddlewareOptions, NodeMiddleware } from './createAuthMiddleware.js';
 export { createAuthMiddleware } from './createAuthMiddleware.js';
 export type { FetchAuthGate, FetchAuthOptions } from './createFetchAuth.js';

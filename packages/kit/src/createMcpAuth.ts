@@ -80,6 +80,7 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       (config.outboundAuthentication as { appOnlyCallers?: string }).appOnlyCallers !== 'ManagedIdentity'
         ? { appOnlyCallers: 'refuse' as const }
         : {}),
+      ...(options.allowedClients ? { allowedClients: options.allowedClients } : {}),
       ...options.inbound,
       accessor,
       logger,

@@ -10,6 +10,7 @@ import type {
   RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
 import type {
+  AllowedClient,
   InboundSetupFactory,
   JwtBearerInboundSetupOptions,
   NodeMiddleware,
@@ -56,6 +57,12 @@ export interface McpAuthOptions {
   readonly allowedOrigins?: readonly string[];
   /** Host names served on a loopback socket besides loopback names (DNS rebinding protection). */
   readonly allowedHosts?: readonly string[];
+  /**
+   * The client applications admitted (Entra ID tokens), by app id, each optionally with the
+   * Client ID Metadata Document URL of the client it is the agent identity of: any other client is
+   * answered 403 with the reason. Default: every client the tenant admitted.
+   */
+  readonly allowedClients?: readonly AllowedClient[];
 }
 
 /** What the kit needs of an authorization-server façade (`OAuthProxy` is one). */

@@ -41,6 +41,13 @@ export interface EntraFrontOptions {
    * registration endpoint and clients need a client id configured.
    */
   readonly publicClient?: { readonly clientId: string; readonly redirectUris: readonly string[] };
+  /**
+   * The tenant has Entra ID's Client ID Metadata Documents (preview): the metadata advertises
+   * `client_id_metadata_document_supported`, so a client with a document sends its https URL as
+   * `client_id`, passed to Entra ID untouched (Entra fetches and validates the document and signs
+   * the client in as an agent identity). Default false: Entra ID would refuse such a client_id.
+   */
+  readonly clientIdMetadataDocuments?: boolean;
   /** Proxies in front of this server (addresses or CIDR ranges), as for `OAuthProxy`. */
   readonly trustedProxies?: readonly string[];
   readonly rateLimits?: RateLimitOptions;
@@ -79,6 +86,7 @@ export class EntraFront {
       authorizeUrl: `${endpoints}/authorize`,
       tokenUrl: `${endpoints}/token`,
       publicClient: options.publicClient,
+      clientIdMetadataDocuments: options.clientIdMetadataDocuments === true,
       limits: new Limits(options.rateLimits),
       logger: options.logger ?? createDefaultLogger(),
       timeoutMs: options.timeoutMs ?? 10_000,

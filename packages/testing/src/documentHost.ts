@@ -40,7 +40,10 @@ export async function startDocumentHost(ca: CertificateWithKey, host = '127.0.0.
   return {
     origin,
     publish(path, body, headers = {}) {
-      documents.set(path, { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { ...headers } });
+      documents.set(path, {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: { ...headers },
+      });
       return `${origin}${path}`;
     },
     fetches: (path) => counts.get(path) ?? 0,

@@ -1,8 +1,8 @@
+export type { DocumentHost } from './documentHost.js';
+export { startDocumentHost } from './documentHost.js';
 export type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } from './EntraEmulator.js';
 export { EntraEmulator } from './EntraEmulator.js';
 export type { ArmEmulator, ArmRole, EmulatedConfiguration, EmulatedFlexibleServer } from './emulator/arm.js';
-export type { DocumentHost } from './documentHost.js';
-export { startDocumentHost } from './documentHost.js';
 export type { AgentIdentity, CimdSettings, ClientIdMetadataDocuments } from './emulator/cimd.js';
 export type { EmulatorEndpoint, Fault } from './faults.js';
 export { freePort } from './freePort.js';

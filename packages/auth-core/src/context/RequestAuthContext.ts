@@ -1,6 +1,9 @@
 /** Who is calling, as established from a validated token. */
 export interface CallerPrincipal {
-  /** `user` for a delegated token (it has `scp`), `app` for an application token (`roles` only). */
+  /**
+   * `user` for a delegated token (it has `scp`), `app` for an application token (`roles` only, or
+   * `idtyp` app, or the unscoped `scp` "/" of an agent acting on its own).
+   */
   readonly kind: 'user' | 'app';
   /** The caller's tenant (`tid`), lower case. */
   readonly tenantId: string;
@@ -12,6 +15,15 @@ export interface CallerPrincipal {
   readonly appId: string | undefined;
   /** Display name (`name`), if the token carries one. */
   readonly name: string | undefined;
+  /**
+   * The client is an agent identity (`xms_act_fct` lists 11, AgentIdentity): a client signed in
+   * with a Client ID Metadata Document, or an Entra Agent ID agent. `appId` is the agent's.
+   */
+  readonly agentIdentity?: boolean;
+  /** The agent's parent application (`xms_par_app_azp`): for audit logs, never for authorization. */
+  readonly parentAppId?: string;
+  /** The client's metadata document URL, where the server's client policy names one for `appId`. */
+  readonly clientDocumentUrl?: string;
 }
 
 /** The authenticated request: raw token, its validated claims and the principal derived from them. */

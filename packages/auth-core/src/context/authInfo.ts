@@ -42,5 +42,13 @@ export function fromAuthInfo(info: McpAuthInfo): RequestAuthContext {
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new AuthCoreError('invalid_auth_info', 'AuthInfo carries no validated claims (extra.claims)');
   }
-  return createRequestAuthContext(info.token, claims as Record<string, unknown>);
+  const context = createRequestAuthContext(info.token, claims as Record<string, unknown>);
+  // what the server's client policy added beside the claims (the client's document URL) survives a copy
+  const documentUrl = (info.extra?.principal as { clientDocumentUrl?: unknown } | undefined)
+    ?.clientDocumentUrl;
+  if (typeof documentUrl !== 'string') return context;
+  return Object.freeze({
+    ...context,
+    principal: Object.freeze({ ...context.principal, clientDocumentUrl: documentUrl }),
+  });
 }

@@ -28,17 +28,23 @@ export function createRequestAuthContext(
     throw new AuthCoreError('invalid_auth_info', `token lacks required claims: ${missing.join(', ')}`);
   }
   const scp = str(claims, 'scp');
-  const scopes = scp ? scp.split(' ').filter((s) => s !== '') : [];
+  const scopes = scp ? scp.split(' ').filter((s) => s !== '' && s !== '/') : [];
   const roles = Array.isArray(claims.roles)
     ? claims.roles.filter((r): r is string => typeof r === 'string')
     : [];
+  // an agent acting on its own carries `idtyp: app` and an unscoped `scp` ("/"): not a user
+  const delegated = scopes.length > 0 && str(claims, 'idtyp') !== 'app';
+  const actor = str(claims, 'xms_act_fct')?.split(' ') ?? [];
+  const parentAppId = str(claims, 'xms_par_app_azp');
   const principal: CallerPrincipal = {
-    kind: scp ? 'user' : 'app',
+    kind: delegated ? 'user' : 'app',
     tenantId: tenantId!.toLowerCase(),
     objectId: objectId!.toLowerCase(),
-    userPrincipalName: scp ? (str(claims, 'upn') ?? str(claims, 'preferred_username')) : undefined,
+    userPrincipalName: delegated ? (str(claims, 'upn') ?? str(claims, 'preferred_username')) : undefined,
     appId: str(claims, 'azp') ?? str(claims, 'appid'),
     name: str(claims, 'name'),
+    ...(actor.includes('11') ? { agentIdentity: true } : {}),
+    ...(parentAppId ? { parentAppId } : {}),
   };
   return Object.freeze({
     rawToken,

@@ -14,6 +14,8 @@ export interface FrontContext extends ScopeRules {
   readonly authorizeUrl: string;
   readonly tokenUrl: string;
   readonly publicClient: { readonly clientId: string; readonly redirectUris: readonly string[] } | undefined;
+  /** Entra ID's Client ID Metadata Documents (preview) are on in the tenant. */
+  readonly clientIdMetadataDocuments: boolean;
   /** `{Application ID URI}/{scope}` for each of the API's scopes: what a client that asks for none gets at authorize. */
   readonly apiScopes: readonly string[];
   /** `{Application ID URI}/.default`: what a token request that names no API scope gets (what was granted). */
@@ -37,6 +39,7 @@ export function frontMetadata(ctx: FrontContext): Record<string, unknown> {
     grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+    ...(ctx.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
     // Entra ID answers the authorization request itself and sends no `iss` (RFC 9207) there, so
     // this metadata does not claim it: a client that checks `iss` finds none and goes on
   };

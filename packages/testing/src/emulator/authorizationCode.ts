@@ -2,12 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { entraError, HttpError } from '../http.js';
 import type { EmulatedApp, EmulatedUser } from '../types.js';
-import {
-  AGENT_USER_TOKEN_CLAIMS,
-  type AgentIdentity,
-  CimdRefusal,
-  isDocumentClientId,
-} from './cimd.js';
+import { AGENT_USER_TOKEN_CLAIMS, type AgentIdentity, CimdRefusal, isDocumentClientId } from './cimd.js';
 import { authenticateClient } from './clientAuth.js';
 import type { AuthorizationState, EmulatorContext } from './internals.js';
 import { page, signInPage } from './pages.js';

@@ -148,7 +148,12 @@ export class ClientIdMetadataDocuments {
   }
 
   /** Whether the user may use these scopes through this agent now; records the user's consent when the tenant lets users consent. */
-  consent(agent: AgentIdentity, user: EmulatedUser, resourceApp: EmulatedApp, scopes: readonly string[]): boolean {
+  consent(
+    agent: AgentIdentity,
+    user: EmulatedUser,
+    resourceApp: EmulatedApp,
+    scopes: readonly string[],
+  ): boolean {
     const admin = this.#adminGrants.get(`${agent.appId} ${resourceApp.clientId}`);
     const userKey = `${agent.appId} ${user.objectId} ${resourceApp.clientId}`;
     const own = this.#userGrants.get(userKey);
@@ -169,7 +174,10 @@ export class ClientIdMetadataDocuments {
     const known = this.#agents.get(documentUrl);
     if (known) return known;
     if (this.#agents.size >= MAX_AGENTS) {
-      throw new CimdRefusal(700016, 'The tenant cannot add more agent identities (AgentIdentity_LimitExceeded).');
+      throw new CimdRefusal(
+        700016,
+        'The tenant cannot add more agent identities (AgentIdentity_LimitExceeded).',
+      );
     }
     const agent: AgentIdentity = {
       appId: randomUUID(),
@@ -225,7 +233,8 @@ function validateDocument(clientId: string, document: unknown): { redirectUris: 
   if (!Array.isArray(responses) || responses.length !== 1 || responses[0] !== 'code') {
     throw bad('response_types must be ["code"]');
   }
-  const name = typeof doc.client_name === 'string' ? doc.client_name.replace(/[\p{Cc}\p{Cf}]/gu, '').slice(0, 256) : '';
+  const name =
+    typeof doc.client_name === 'string' ? doc.client_name.replace(/[\p{Cc}\p{Cf}]/gu, '').slice(0, 256) : '';
   return { redirectUris: uris as string[], name: name || new URL(clientId).host };
 }
 

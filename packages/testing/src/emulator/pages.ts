@@ -28,4 +28,3 @@ export function signInPage(ctx: EmulatorContext, res: ServerResponse, url: URL):
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in</title></head><body><h1>Sign in (emulated Entra ID)</h1><p>Pick an account:</p><ul>${links}</ul></body></html>`,
   );
 }
-
