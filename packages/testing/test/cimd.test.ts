@@ -83,9 +83,9 @@ async function signIn(clientId: string) {
 describe('a tenant without CIMD', () => {
   it('does not advertise it, and a document URL is an unknown application (AADSTS700016)', async () => {
     const url = publish('/off/client.json');
-    const discovery = await (
+    const discovery = (await (
       await fetch(`${emulator.authority()}/v2.0/.well-known/openid-configuration`)
-    ).json();
+    ).json()) as Record<string, unknown>;
     expect(discovery.client_id_metadata_document_supported).toBeUndefined();
     const { res, text } = await authorize(url);
     expect(res.status).toBe(400);
@@ -98,9 +98,9 @@ describe('a tenant with CIMD on', () => {
   beforeAll(() => emulator.cimd.enable({ allowLoopbackDocuments: true }));
 
   it('advertises client_id_metadata_document_supported in its discovery document', async () => {
-    const discovery = await (
+    const discovery = (await (
       await fetch(`${emulator.authority()}/v2.0/.well-known/openid-configuration`)
-    ).json();
+    ).json()) as Record<string, unknown>;
     expect(discovery.client_id_metadata_document_supported).toBe(true);
   });
 
