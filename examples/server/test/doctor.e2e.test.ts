@@ -363,4 +363,53 @@ describe('doctor checks on their own', () => {
     const badPort = new TypeError('fetch failed', { cause: new Error('bad port') });
     expect(networkCause(badPort, 'https://x.example:9/').detail).toBe('x.example:9: bad port');
   });
+
+  it('who may sign in: whether the tenant advertises Client ID Metadata Documents, whether the front passes it on, and which clients the policy admits', async () => {
+    const resourceUrl = 'https://mcp.contoso.com/mcp';
+    const withServer = (mcpServer: Record<string, unknown>) =>
+      configFile({ ...obo(), mcpServer: { ...obo().mcpServer, ...mcpServer } });
+    const appId = '11111111-2222-3333-4444-555555555555';
+    const documentUrl = 'https://vscode.dev/oauth/client-metadata.json';
+    const clients = (report: Awaited<ReturnType<typeof runDoctor>>) => byName(report.checks, 'clients');
+    // the tenant without CIMD, a front that claims it: clients would be refused by Entra ID
+    const claimed = await runDoctor({
+      configPath: withServer({ entraFront: { clientIdMetadataDocuments: true } }),
+      resourceUrl,
+    });
+    expect(clients(claimed)).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('AADSTS700016'),
+    });
+    world.emulator.cimd.enable();
+    try {
+      const open = await runDoctor({ configPath: configFile(obo()), resourceUrl });
+      expect(clients(open)).toMatchObject({
+        status: 'pass',
+        detail: expect.stringContaining('the tenant advertises Client ID Metadata Documents'),
+      });
+      expect(clients(open).detail).toContain('admits every client the tenant admitted');
+      const listed = await runDoctor({
+        configPath: withServer({
+          entraFront: { clientIdMetadataDocuments: true },
+          allowedClients: [{ appId, documentUrl, name: 'VS Code' }],
+        }),
+        resourceUrl,
+      });
+      expect(clients(listed)).toMatchObject({ status: 'pass' });
+      expect(clients(listed).detail).toContain(`admits only VS Code ${appId} (${documentUrl})`);
+      const quiet = await runDoctor({ configPath: withServer({ entraFront: {} }), resourceUrl });
+      expect(clients(quiet).detail).toContain('the Entra front does not pass it on');
+      const bare = await runDoctor({
+        configPath: withServer({ allowedClients: [documentUrl] }),
+        resourceUrl,
+      });
+      expect(clients(bare)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('mcpServer.allowedClients[0]'),
+      });
+      expect(clients(bare).detail).toContain('document URL alone cannot be matched');
+    } finally {
+      world.emulator.cimd.disable();
+    }
+  });
 });

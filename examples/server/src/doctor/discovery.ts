@@ -6,7 +6,7 @@ import type { CheckResult } from './types.js';
 export async function checkDiscovery(
   azureAd: AzureAdConfig,
   timeoutMs: number,
-): Promise<{ result: CheckResult; jwksUri?: string }> {
+): Promise<{ result: CheckResult; jwksUri?: string; document?: Record<string, unknown> }> {
   const url = `${azureAd.instance}${azureAd.tenantId}/v2.0/.well-known/openid-configuration`;
   const name = 'identity provider (OIDC discovery)';
   let answer: { status: number; body: unknown };
@@ -54,6 +54,7 @@ export async function checkDiscovery(
   }
   return {
     jwksUri: String(doc.jwks_uri),
+    document: doc,
     result: { name, status: 'pass', detail: `${url}: issuer ${String(doc.issuer)}` },
   };
 }

@@ -3,6 +3,7 @@ import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credenti
 import { checkAppCredential } from './appCredential.js';
 import { outboundCause } from './causes.js';
 import { checkConfig } from './checkConfig.js';
+import { checkClients } from './clients.js';
 import { checkCoherence } from './coherence.js';
 import { checkDiscovery, checkSigningKeys } from './discovery.js';
 import { checkEntraFrontCoherence, checkPublicClientAtEntra } from './entraFront.js';
@@ -33,6 +34,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       if (coherence.status === 'pass' && options.resourceUrl) {
         checks.push(await checkPublicClientAtEntra(front, azureAd, options.resourceUrl, timeoutMs));
       }
+    }
+    // who may sign in: reported where there is something to say (CIMD, a policy, a front)
+    if (
+      discovery.document?.client_id_metadata_document_supported === true ||
+      config.mcpServer.allowedClients ||
+      front
+    ) {
+      checks.push(checkClients(discovery.document, config.mcpServer));
     }
   } else {
     checks.push({ name: 'identity provider (OIDC discovery)', status: 'skip', detail: 'inbound is None' });
