@@ -8,10 +8,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@mcp-auth-kit/testing';
+import { freePort, loadOrCreateCertificateAuthority, startDocumentHost } from '@mcp-auth-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clientsDir = process.env.MCP_CLIENTS_DIR ?? join(tmpdir(), 'mcp-auth-kit-clients');
@@ -224,4 +224,70 @@ describe(`real MCP clients against dev mode${reason ? `: skipped, ${reason}` : '
       );
     }
   }
+});
+
+// Entra ID's own Client ID Metadata Documents: mcp-remote publishes nothing itself, so its document
+// is served here (https on loopback, the dev CA's certificate) and named with --client-metadata-url.
+// Dev mode's tenant has CIMD on and the front advertises it: mcp-remote sends the document URL as
+// client_id, the emulated Entra ID fetches the document and signs the client in as an agent
+// identity; no registration, no public client.
+describe(`a real client with its own metadata document${reason ? `: skipped, ${reason}` : ''}`, () => {
+  cell(
+    'mcp-remote 0.15.1 --client-metadata-url: signs in at Entra ID with its document URL as client_id and queries as alice; bob is refused',
+    async () => {
+      const dev = devs.front!;
+      const host = await startDocumentHost(await loadOrCreateCertificateAuthority(dirname(dev.caFile)));
+      try {
+        const port = await freePort();
+        const documentUrl = host.publish('/mcp-remote/client.json', {
+          client_id: `${host.origin}/mcp-remote/client.json`,
+          client_name: 'mcp-remote (e2e)',
+          redirect_uris: [`http://localhost:${port}/oauth/callback`],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'none',
+        });
+        for (const [user, expected] of [
+          ['alice@contoso.com', 'only alice can read this'],
+          ['bob@contoso.com', 'permission denied for table alice_notes'],
+        ] as const) {
+          const personLog = join(mkdtempSync(join(tmpdir(), 'person-')), 'person.log');
+          const env = {
+            ...process.env,
+            NODE_EXTRA_CA_CERTS: dev.caFile,
+            BROWSER: person,
+            PERSON_LOG: personLog,
+            PERSON_USER: user,
+            MCP_REMOTE_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'mcp-remote-')),
+          };
+          const output = await exec(
+            process.execPath,
+            [
+              here('./clients/mcpRemoteClient.mjs'),
+              join(nodeClients, 'mcp-remote', 'dist', 'proxy.js'),
+              dev.mcpUrl,
+              ALICE_SQL,
+              String(port),
+              '--client-metadata-url',
+              documentUrl,
+            ],
+            env,
+          ).catch((error: Error) => {
+            const steps = existsSync(personLog) ? readFileSync(personLog, 'utf8') : '(never opened)';
+            throw new Error(`${error.message}\nperson's browser:\n${steps}`);
+          });
+          const text = JSON.stringify(resultOf(output));
+          expect(text).toContain(expected);
+          // the authorization request named the document URL as client_id, and Entra ID fetched it
+          expect(readFileSync(personLog, 'utf8')).toContain(
+            `oauth2/v2.0/authorize (client_id ${documentUrl}) → 302`,
+          );
+        }
+        expect(host.fetches('/mcp-remote/client.json')).toBeGreaterThanOrEqual(1);
+      } finally {
+        await host.stop();
+      }
+    },
+    180_000,
+  );
 });

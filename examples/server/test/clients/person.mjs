@@ -57,7 +57,11 @@ try {
   let init = {};
   for (let step = 0; step < 20 && next; step++) {
     const res = await go(next, init);
-    log(`${init.method ?? 'GET'} ${new URL(next).origin}${new URL(next).pathname} → ${res.status}`);
+    // the path and the client it names: never a code, state or verifier
+    const clientId = new URL(next).searchParams.get('client_id');
+    log(
+      `${init.method ?? 'GET'} ${new URL(next).origin}${new URL(next).pathname}${clientId ? ` (client_id ${clientId})` : ''} → ${res.status}`,
+    );
     init = {};
     if (res.status >= 300 && res.status < 400) {
       next = new URL(res.headers.get('location'), next).href;
