@@ -1,8 +1,9 @@
-// 2. End to end: tools/call (whoami) throughput and latency on the example server with
-// JwtBearerScheme vs inbound None, on each serving path: SDK v2 stateless with a 2026-07-28 request,
-// SDK v2 stateless with a 2025 request (its legacy fallback), SDK v1 stateless, and SDK v2 stateful.
-// The server runs in its own process (the CLI), the load comes from this process with autocannon
-// over loopback.
+// 2. End to end: what authentication costs the server. `ping` (its answer does not depend on the
+// caller, so no tool output is counted) on the example server with JwtBearerScheme vs inbound
+// None, on each serving path: SDK v2 stateless with a 2026-07-28 request, SDK v2 stateless with a
+// 2025 request (its legacy fallback), SDK v1 stateless, and SDK v2 stateful. The headline is the
+// server process's CPU per call (from /proc), throughput beside it. The server runs in its own
+// process (the CLI), the load comes from this process with autocannon over loopback.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ const token = await emulator.mintUserToken({
   lifetimeSeconds: 7200,
 });
 const duration = smoke ? 1 : 5;
-const repeats = smoke ? 1 : 5;
+const repeats = smoke ? 1 : 7;
 
 const configs = {
   JwtBearerScheme: {
@@ -109,20 +110,13 @@ async function openSession(mcpUrl, auth) {
   return sessionId;
 }
 
-const legacyBody = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'whoami', arguments: {} },
-});
-// 2026-07-28: the per-request envelope in _meta and the routing headers (no session, no initialize)
+const legacyBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+// 2026-07-28: the per-request envelope in _meta and the routing header (no session, no initialize)
 const modernBody = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
-  method: 'tools/call',
+  method: 'ping',
   params: {
-    name: 'whoami',
-    arguments: {},
     _meta: {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
       'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
@@ -130,11 +124,7 @@ const modernBody = JSON.stringify({
     },
   },
 });
-const modernHeaders = {
-  'mcp-protocol-version': '2026-07-28',
-  'mcp-method': 'tools/call',
-  'mcp-name': 'whoami',
-};
+const modernHeaders = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' };
 const modes = {
   'stateless-v2': { sdk: 'v2', stateful: false, body: modernBody, headers: modernHeaders },
   'stateless-v2-legacy': {
