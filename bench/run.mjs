@@ -180,7 +180,9 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...Object.entries(e2e).map(([k, r]) => {
     const anon = e2e[k.replace(/\/.*$/, '/None')];
-    const vs = anon?.serverCpuMicrosPerCall ? `${(r.serverCpuMicrosPerCall / anon.serverCpuMicrosPerCall).toFixed(2)}x` : 'n/a';
+    const vs = anon?.serverCpuMicrosPerCall
+      ? `${(r.serverCpuMicrosPerCall / anon.serverCpuMicrosPerCall).toFixed(2)}x`
+      : 'n/a';
     return `| ${k} | ${r.serverCpuMicrosPerCall === undefined ? 'n/a' : fmt(r.serverCpuMicrosPerCall)} | ${vs} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} |`;
   }),
   '',

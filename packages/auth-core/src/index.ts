@@ -25,7 +25,11 @@ export { isLoopbackHost, isSecureOrLoopbackUrl } from './config/urls.js';
 export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthContextAccessor.js';
 export type { McpAuthInfo } from './context/authInfo.js';
 export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
-export { recordClaimsChallenge, takeClaimsChallenge } from './context/claimsChallenge.js';
+export {
+  recordClaimsChallenge,
+  takeClaimsChallenge,
+  watchClaimsChallenge,
+} from './context/claimsChallenge.js';
 export { createRequestAuthContext } from './context/createRequestAuthContext.js';
 export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
 export type { McpToolExtra } from './context/resolveCaller.js';

@@ -45,6 +45,7 @@ interface OtelApi {
     extract(ctx: unknown, carrier: Record<string, string>, getter?: unknown): unknown;
   };
   SpanStatusCode: { ERROR: number };
+  createNoopMeter(): object;
 }
 
 export type Attributes = Record<string, string | number | boolean>;
@@ -131,15 +132,23 @@ let instruments: Instruments | undefined;
 /** Gauges by name, each read from every source registered under it (one per tool pack, say). */
 const gauges = new Map<string, { description: string; sources: Set<() => Array<[number, Attributes]>> }>();
 
+/** The API's no-op meter provider, once seen: compared by identity on every later call. */
+let noopProvider: unknown;
+
 /** The instruments of the meter provider registered now (an SDK registered later gets new ones). */
 function meters(): Instruments | undefined {
   const o = otel();
   if (!o) return undefined;
   const provider = o.metrics.getMeterProvider();
   if (instruments?.provider === provider) return instruments;
-  // no SDK registered: the API's no-op meter would swallow everything; check again next time
-  if (provider.constructor?.name === 'NoopMeterProvider') return undefined;
+  if (provider === noopProvider) return undefined;
   const meter = o.metrics.getMeter(NAME);
+  // no SDK registered: the API's no-op meter (the one createNoopMeter answers) would swallow
+  // everything; remembered, and a provider registered later is seen on the next call
+  if (meter === o.createNoopMeter()) {
+    noopProvider = provider;
+    return undefined;
+  }
   instruments = {
     provider,
     inbound: meter.createCounter('mcp_auth.inbound.requests', {

@@ -89,6 +89,20 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     }
   }
 
+  /** A token validated before, answered synchronously; undefined when it needs `authenticate`. */
+  authenticateCached(
+    request: InboundRequest & { rawHeaders?: readonly string[] },
+  ): InboundOutcome | undefined {
+    let token: string;
+    try {
+      token = parseAuthorizationHeader(request);
+    } catch {
+      return undefined; // `authenticate` answers it
+    }
+    const context = this.validator.validateCached(token);
+    return context ? { kind: 'authenticated', context } : undefined;
+  }
+
   /**
    * OAuthTokenVerifier of both MCP SDK generations: their `requireBearerAuth` (v1; v2's Express
    * middleware and web-standard gate) answers 401 `invalid_token` with a challenge for an invalid

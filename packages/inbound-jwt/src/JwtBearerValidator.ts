@@ -48,6 +48,8 @@ export interface JwtBearerValidatorOptions {
 
 type CachedContext = Omit<RequestAuthContext, 'rawToken'>;
 
+/** RFC 6750 token68; checked on a full validation (a cached token is one that passed it). */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 const KEY_CARRYING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
 /**
@@ -122,15 +124,33 @@ export class JwtBearerValidator {
       return Promise.reject(invalid('the token is too large', 'too_large'));
     }
     const cacheKey = this.#cacheMax > 0 ? hash('sha256', token, 'base64') : '';
-    const cached = this.#cacheMax > 0 ? this.#cache.get(cacheKey) : undefined;
-    if (cached) {
-      if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
-        // a token seen before: counted, but no span (it is a hash and a map lookup)
-        recordInbound('authenticated', 'cached');
-        return Promise.resolve({ ...cached, rawToken: token });
-      }
-      this.#cache.delete(cacheKey);
+    const seen = this.#cacheMax > 0 ? this.#fromCache(token, cacheKey) : undefined;
+    if (seen) return Promise.resolve(seen);
+    return this.#validateNew(token, cacheKey);
+  }
+
+  /**
+   * A token validated before and still valid, answered synchronously (a hash and a map lookup:
+   * no promise, no span); undefined when it needs a full validation (`validate`).
+   */
+  validateCached(token: string): RequestAuthContext | undefined {
+    if (this.#cacheMax === 0 || token.length > this.#maxTokenLength) return undefined;
+    return this.#fromCache(token, hash('sha256', token, 'base64'));
+  }
+
+  #fromCache(token: string, cacheKey: string): RequestAuthContext | undefined {
+    const cached = this.#cache.get(cacheKey);
+    if (!cached) return undefined;
+    if (cached.expiresOnTimestampMs + this.#config.clockSkewSeconds * 1000 > this.#now()) {
+      // a token seen before: counted, but no span (it is a hash and a map lookup)
+      recordInbound('authenticated', 'cached');
+      return { ...cached, rawToken: token };
     }
+    this.#cache.delete(cacheKey);
+    return undefined;
+  }
+
+  #validateNew(token: string, cacheKey: string): Promise<RequestAuthContext> {
     return withSpan('mcp_auth.inbound.validate', {}, async () => {
       try {
         const context = await this.#validate(token, cacheKey);
@@ -146,6 +166,11 @@ export class JwtBearerValidator {
 
   /** Full validation of a token not in the cache (or expired there). */
   async #validate(token: string, cacheKey: string): Promise<RequestAuthContext> {
+    if (!TOKEN68.test(token)) {
+      throw new InboundAuthError('invalid_request', 'the Authorization header must be "Bearer <token>"', {
+        reason: 'malformed',
+      });
+    }
     const dots = countDots(token);
     if (dots === 4) throw invalid('encrypted tokens (JWE) are not accepted', 'encrypted');
     if (dots !== 2) throw invalid('the bearer token is not a JWT', 'malformed');

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestAuthContext, takeClaimsChallenge } from '@mcp-auth-kit/auth-core';
+import { type RequestAuthContext, takeClaimsChallenge, watchClaimsChallenge } from '@mcp-auth-kit/auth-core';
 import { quote } from './challenge.js';
 import {
   metadataUrlFor,
@@ -51,6 +51,30 @@ export function answerClaimsChallenges(
   options: ClaimsChallengeOptions,
 ): void {
   if (!context) return;
+  // nothing is done per request beyond this registration: the response is prepared only when a
+  // challenge is recorded (one per Conditional Access refusal, not one per call)
+  let prepare = preparers.get(options);
+  if (!prepare) {
+    prepare = (target, ctx) => prepareClaimsAnswer(target, ctx, options);
+    preparers.set(options, prepare);
+  }
+  (res as ServerResponse & { req?: IncomingMessage }).req ??= req;
+  watchClaimsChallenge(context, res, prepare);
+}
+
+/** One preparer per options object, so a request costs no closure. */
+const preparers = new WeakMap<
+  ClaimsChallengeOptions,
+  (res: ServerResponse, context: RequestAuthContext) => void
+>();
+
+function prepareClaimsAnswer(
+  res: ServerResponse,
+  context: RequestAuthContext,
+  options: ClaimsChallengeOptions,
+): void {
+  const req = res.req;
+  if (res.headersSent) return; // a stream already answering: the tool's own error says what to do
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     res.writeHead = writeHead;

@@ -6,6 +6,7 @@ import {
   type IInboundAuthSetup,
   type InboundOutcome,
   type Logger,
+  type RequestAuthContext,
   safeErrorMessage,
   toAuthInfo,
 } from '@mcp-auth-kit/auth-core';
@@ -93,17 +94,31 @@ export function createAuthMiddleware(
   // the setup's canonical resource URL and accessor, unless the adapter was given its own
   if (!options.resourceUrl && setup.resourceUrl) options = { ...options, resourceUrl: setup.resourceUrl };
   const accessor = options.accessor ?? setup.accessor ?? defaultAuthContextAccessor;
+  const authenticated = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => unknown,
+    context: RequestAuthContext,
+  ) => {
+    (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(context, resourceUrlFor(req, options));
+    if (propagate) accessor.run(context, () => proceed(next, res, logger));
+    else proceed(next, res, logger);
+  };
   return (req, res, next) => {
-    const resource = resourceUrlFor(req, options);
+    // a token seen before is answered at once: no promise
+    const known = setup.authenticateCached?.(req);
+    if (known?.kind === 'authenticated') {
+      authenticated(req, res, next, known.context);
+      return;
+    }
     setup.authenticate(req).then(
       (outcome) => {
         if (outcome.kind === 'authenticated') {
-          (req as IncomingMessage & { auth?: unknown }).auth = toAuthInfo(outcome.context, resource);
-          if (propagate) accessor.run(outcome.context, () => proceed(next, res, logger));
-          else proceed(next, res, logger);
+          authenticated(req, res, next, outcome.context);
         } else if (outcome.kind === 'anonymous') {
           proceed(next, res, logger);
         } else {
+          const resource = resourceUrlFor(req, options);
           writeOutcome(res, outcome, {
             realm,
             resourceMetadataUrl: metadataUrlFor(resource),

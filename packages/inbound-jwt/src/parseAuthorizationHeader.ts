@@ -1,13 +1,13 @@
 import type { InboundRequest } from '@mcp-auth-kit/auth-core';
 import { InboundAuthError } from './errors.js';
 
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** Larger than any Entra token; Node's own header limit (16 KiB) stops anything far beyond it. */
 const MAX_HEADER_LENGTH = 16_384 + 7;
 
 /**
  * The bearer token of a request (RFC 6750 §2.1). Throws `missing_token` when there is none, and
- * `invalid_request` for a malformed, repeated or oversized Authorization header.
+ * `invalid_request` for a malformed, repeated or oversized Authorization header. The token's own
+ * syntax (token68) is checked by the validator when it validates a token it has not seen.
  */
 export function parseAuthorizationHeader(
   request: InboundRequest & { rawHeaders?: readonly string[] },
@@ -42,7 +42,7 @@ export function parseAuthorizationHeader(
     });
   }
   const token = value.slice(space + 1).trim();
-  if (token === '' || !TOKEN68.test(token)) {
+  if (token === '') {
     throw new InboundAuthError('invalid_request', 'the Authorization header must be "Bearer <token>"', {
       reason: 'malformed',
     });

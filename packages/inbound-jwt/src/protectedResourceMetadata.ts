@@ -70,8 +70,9 @@ export function createProtectedResourceMetadataHandler(
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   checkCoherence(options);
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (!path.startsWith('/.well-known/oauth-protected-resource')) return false;
+    // every request passes here: the common answer costs no allocation
+    if (!req.url?.startsWith('/.well-known/oauth-protected-resource')) return false;
+    const path = req.url.split('?')[0]!;
     const resource = resourceUrlFor(req, options);
     const suffixed = new URL(metadataUrlFor(resource)).pathname;
     if (path !== '/.well-known/oauth-protected-resource' && path !== suffixed) return false;

@@ -16,9 +16,24 @@ function first(value: string | string[] | undefined): string | undefined {
 
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
-/** The public MCP resource URL for a request. */
+/**
+ * Parsed resource URLs by their text: a request costs a lookup, not a URL parse. Bounded (the Host
+ * header is the client's): at most 64, the oldest dropped. The URLs are shared: read them only.
+ */
+const parsed = new Map<string, URL>();
+function urlOf(text: string): URL {
+  let url = parsed.get(text);
+  if (!url) {
+    url = new URL(text);
+    if (parsed.size >= 64) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, url);
+  }
+  return url;
+}
+
+/** The public MCP resource URL for a request (a shared URL: read it, never change it). */
 export function resourceUrlFor(req: IncomingMessage, options: ResourceUrlOptions): URL {
-  if (options.resourceUrl) return new URL(options.resourceUrl);
+  if (options.resourceUrl) return urlOf(options.resourceUrl);
   const forwardedHost = options.trustForwardedHeaders ? first(req.headers['x-forwarded-host']) : undefined;
   const forwardedProto = options.trustForwardedHeaders ? first(req.headers['x-forwarded-proto']) : undefined;
   const tls = 'encrypted' in req.socket && (req.socket as { encrypted?: boolean }).encrypted === true;
@@ -27,7 +42,7 @@ export function resourceUrlFor(req: IncomingMessage, options: ResourceUrlOptions
   let host = forwardedHost ?? req.headers.host ?? '';
   if (!HOST_PATTERN.test(host))
     host = `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
-  return new URL(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
+  return urlOf(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
 }
 
 /** The RFC 9728 metadata URL for a resource: `/.well-known/oauth-protected-resource` + the resource path. */

@@ -29,7 +29,7 @@ export type ToolPolicy = Readonly<Record<string, ToolRequirement>>;
 
 /** Undefined when `context` may call `toolName`, else the `insufficient_scope` error naming what is needed. */
 export function checkToolPolicy(
-  context: RequestAuthContext | undefined,
+  caller: RequestAuthContext | undefined | (() => RequestAuthContext | undefined),
   toolName: string,
   policy: ToolPolicy,
 ): InboundAuthError | undefined {
@@ -38,6 +38,8 @@ export function checkToolPolicy(
   const scopes = need.scopes ?? [];
   const roles = need.roles ?? [];
   if (scopes.length === 0 && roles.length === 0) return undefined;
+  // the caller is looked up only for a tool the policy names
+  const context = typeof caller === 'function' ? caller() : caller;
   if (
     context &&
     (scopes.some((s) => context.scopes.includes(s)) || roles.some((r) => context.roles.includes(r)))
@@ -120,7 +122,7 @@ export type ToolPolicyDecision =
 export function decideToolPolicy(
   header: HeaderReader,
   body: { readonly parsed: unknown } | undefined,
-  caller: RequestAuthContext | undefined,
+  caller: RequestAuthContext | undefined | (() => RequestAuthContext | undefined),
   policy: ToolPolicy,
 ): ToolPolicyDecision {
   const version = header('mcp-protocol-version');
@@ -206,7 +208,8 @@ export function createToolPolicyMiddleware(
       return Array.isArray(v) ? null : v;
     };
     const parsed = req.body !== undefined ? { parsed: req.body } : undefined;
-    const first = decideToolPolicy(header, parsed, callerOf(req), policy);
+    const caller = () => callerOf(req);
+    const first = decideToolPolicy(header, parsed, caller, policy);
     if (first.kind !== 'needs_body') {
       if (!answer(req, res, first)) next();
       return;
@@ -220,7 +223,7 @@ export function createToolPolicyMiddleware(
           return;
         }
         req.body = result.body;
-        const second = decideToolPolicy(header, { parsed: result.body }, callerOf(req), policy);
+        const second = decideToolPolicy(header, { parsed: result.body }, caller, policy);
         if (!answer(req, res, second)) next();
       },
       (error: unknown) => next(error),
@@ -240,7 +243,7 @@ export function createToolPolicyFetchCheck(
   return async (request, authInfo) => {
     if (request.method !== 'POST') return undefined;
     const header: HeaderReader = (name) => request.headers.get(name) ?? undefined;
-    const caller = resolveCaller(authInfo ? { authInfo } : undefined);
+    const caller = () => resolveCaller(authInfo ? { authInfo } : undefined);
     let decision = decideToolPolicy(header, undefined, caller, policy);
     if (decision.kind === 'needs_body') {
       const text = await request.clone().text();

@@ -177,8 +177,10 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       const middleware = express();
       return (req, res) =>
         middleware(req, res, () => {
-          if (claimsOptions) {
-            answerClaimsChallenges(req, res, callerOf((req as AuthenticatedRequest).auth), claimsOptions);
+          const auth = (req as AuthenticatedRequest).auth;
+          if (auth) {
+            if (claimsOptions) answerClaimsChallenges(req, res, callerOf(auth), claimsOptions);
+            dropAuthorizationHeader(req);
           }
           Promise.resolve()
             .then(() => handler(req as AuthenticatedRequest, res))
@@ -243,4 +245,20 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       await inbound.close?.();
     },
   };
+}
+
+/**
+ * The bearer token has done its work once the request is authenticated: the handler has it as
+ * `req.auth.token`. Cleared from `req.headers` and removed from `req.rawHeaders`, it is not copied
+ * into the MCP SDK's web Request (1.3 kB of header validated and copied per call), nor logged by
+ * anything downstream that prints request headers. (Cleared, not deleted: a delete would turn the
+ * headers object into a slow dictionary for every later lookup.)
+ */
+function dropAuthorizationHeader(req: IncomingMessage): void {
+  req.headers.authorization = undefined;
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') raw.splice(i, 2);
+  }
 }

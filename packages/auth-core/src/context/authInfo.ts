@@ -22,14 +22,19 @@ const CONTEXT = Symbol('mcp-auth-kit.requestAuthContext');
 
 /** Converts a request auth context to the MCP SDK's AuthInfo (claims kept in `extra.claims`). */
 export function toAuthInfo(context: RequestAuthContext, resource?: URL): McpAuthInfo {
+  // a symbol key: not serialized, not listed by Object.keys; a copy of `extra` keeps it
+  const extra: Record<string | symbol, unknown> = {
+    [CLAIMS_KEY]: context.claims,
+    principal: context.principal,
+    [CONTEXT]: context,
+  };
   const info: McpAuthInfo = {
     token: context.rawToken,
     clientId: context.principal.appId ?? '',
-    scopes: [...context.scopes, ...context.roles],
+    scopes: context.roles.length === 0 ? [...context.scopes] : [...context.scopes, ...context.roles],
     expiresAt: Math.floor(context.expiresOnTimestampMs / 1000),
-    extra: { [CLAIMS_KEY]: context.claims, principal: context.principal },
+    extra: extra as Record<string, unknown>,
   };
-  Object.defineProperty(info.extra, CONTEXT, { value: context, enumerable: false });
   if (resource) info.resource = resource;
   return info;
 }

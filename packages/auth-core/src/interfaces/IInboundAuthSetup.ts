@@ -28,6 +28,11 @@ export interface IInboundAuthSetup {
   /** The configuration `type` this setup implements, e.g. `JwtBearerScheme`. */
   readonly type: string;
   authenticate(request: InboundRequest): Promise<InboundOutcome>;
+  /**
+   * The outcome when it is known at once (a token validated before), else undefined: the adapters
+   * try it first, so a request with a known token costs no promise. Optional.
+   */
+  authenticateCached?(request: InboundRequest): InboundOutcome | undefined;
   /** The canonical MCP URL it protects, when configured; the adapters use it over the request's own. */
   readonly resourceUrl?: string | undefined;
   /** Where it carries the authenticated caller; the adapters use it unless given another. */
