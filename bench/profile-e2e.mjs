@@ -38,7 +38,7 @@ const body = modern
   ? JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
-      method: 'ping',
+      method: 'server/discover',
       params: {
         _meta: {
           'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -75,10 +75,28 @@ for (const which of ['auth', 'anon']) {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     ...(which === 'auth' ? { authorization: `Bearer ${token}` } : {}),
-    ...(modern ? { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'ping' } : {}),
+    ...(modern ? { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' } : {}),
     ...(mode === 'v2-legacy' ? { 'mcp-protocol-version': '2025-06-18' } : {}),
   };
-  if (mode === 'stateful') throw new Error('stateful: not profiled by this script');
+  if (mode === 'stateful') {
+    const init = await fetch(mcpUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'bench', version: '1' },
+        },
+      }),
+    });
+    headers['mcp-session-id'] = init.headers.get('mcp-session-id');
+    headers['mcp-protocol-version'] = '2025-06-18';
+    await init.text();
+  }
   const result = await autocannon({
     url: mcpUrl,
     method: 'POST',

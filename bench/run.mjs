@@ -97,7 +97,7 @@ for (const [mode, label] of [
   const auth = e2e[`${mode}/JwtBearerScheme`];
   const anon = e2e[`${mode}/None`];
   target(
-    `server CPU per ping, ${label}: authenticated ≤ 1.05x anonymous`,
+    `server CPU per call, ${label}: authenticated ≤ 1.05x anonymous`,
     e2eCpu(mode) <= 1.05,
     `${e2eCpu(mode).toFixed(2)}x (${fmt(auth.serverCpuMicrosPerCall)} vs ${fmt(anon.serverCpuMicrosPerCall)} µs)`,
     `throughput ${e2eRatio(mode).toFixed(2)}x (${fmt(auth.median.rps)} vs ${fmt(anon.median.rps)} calls/s; the load generator shares the 2 cores and sends the 1.3 kB Authorization header)`,
@@ -174,7 +174,7 @@ const lines = [
   '',
   `Verified-token cache: ${fmt(inbound.cacheMemory.entries)} entries measured at ${fmt(inbound.cacheMemory.bytesPerEntry)} bytes each (heap, after GC; the token itself is not kept, average token ${fmt(inbound.cacheMemory.tokenBytesAverage)} bytes): 100k entries ≈ ${fmt((inbound.cacheMemory.bytesPerEntry * 100_000) / 2 ** 20, 1)} MiB. JWKS fetches during the whole benchmark: ${inbound.jwksFetches}.`,
   '',
-  '## 2. What authentication costs the server: `ping` on the example server, autocannon, 10 connections',
+  '## 2. What authentication costs the server: `ping` / `server/discover` on the example server, autocannon, 10 connections',
   '',
   '| transport / inbound | server CPU µs per call | vs anonymous | req/s | p50 ms | p99 ms | non-2xx |',
   '| --- | --- | --- | --- | --- | --- | --- |',
@@ -186,7 +186,7 @@ const lines = [
     return `| ${k} | ${r.serverCpuMicrosPerCall === undefined ? 'n/a' : fmt(r.serverCpuMicrosPerCall)} | ${vs} | ${fmt(r.median.rps)} (${fmt(r.min)}–${fmt(r.max)}) | ${r.median.p50} | ${r.median.p99} | ${r.median.non2xx} |`;
   }),
   '',
-  `Each server in its own process (the CLI, \`--sdk v2\` or \`--sdk v1\`), load from the benchmark process, ${Object.values(e2e)[0].repeats} runs of ${Object.values(e2e)[0].duration} s each, alternating between the authenticated and the anonymous server. Stateless mode builds an McpServer per request. The call is \`ping\`, whose answer does not depend on the caller, so a tool's output is not counted. A 2026-07-28 request carries the per-request envelope and the Mcp-Method header; a 2025 request to the v2 server goes through its stateless legacy fallback. Server CPU per call is the server process's user + system time over the run (from /proc) divided by the calls answered.`,
+  `Each server in its own process (the CLI, \`--sdk v2\` or \`--sdk v1\`), load from the benchmark process, ${Object.values(e2e)[0].repeats} runs of ${Object.values(e2e)[0].duration} s each, alternating between the authenticated and the anonymous server. Stateless mode builds an McpServer per request. The call is \`ping\` (2025 requests) or \`server/discover\` (2026-07-28 has no ping), whose answers do not depend on the caller, so no tool output is counted. A 2026-07-28 request carries the per-request envelope and the Mcp-Method header; a 2025 request to the v2 server goes through its stateless legacy fallback. Server CPU per call is the server process's user + system time over the run (from /proc) divided by the calls answered; on Linux the servers run on core 1 and the load generator on core 0 (\`taskset\`), and each server gets one unmeasured 2 s run first.`,
   '',
   `## 3. On-Behalf-Of through the server: ${pgo.users} users × ${pgo.callsPerUser} \`postgres_database_query\` calls`,
   '',

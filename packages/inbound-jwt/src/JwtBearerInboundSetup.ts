@@ -18,6 +18,9 @@ import { parseAuthorizationHeader } from './parseAuthorizationHeader.js';
 import { scopesForResource } from './protectedResourceMetadata.js';
 import { sdkOAuthError } from './sdkErrors.js';
 
+/** On a socket: the last token it presented and that token's cache key (dropped with the socket). */
+const LAST_TOKEN = Symbol('mcp-auth-kit.lastToken');
+
 export interface JwtBearerInboundSetupOptions extends JwtBearerValidatorOptions {
   /** The accessor the middleware fills; default `defaultAuthContextAccessor`. */
   readonly accessor?: AuthContextAccessor;
@@ -89,9 +92,13 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     }
   }
 
-  /** A token validated before, answered synchronously; undefined when it needs `authenticate`. */
+  /**
+   * A token validated before, answered synchronously; undefined when it needs `authenticate`. A
+   * connection that presents the same token as on its previous request skips even the hash: the
+   * socket remembers that token (while it is open) and its cache key.
+   */
   authenticateCached(
-    request: InboundRequest & { rawHeaders?: readonly string[] },
+    request: InboundRequest & { rawHeaders?: readonly string[]; socket?: object },
   ): InboundOutcome | undefined {
     let token: string;
     try {
@@ -99,8 +106,13 @@ export class JwtBearerInboundSetup implements IInboundAuthSetup {
     } catch {
       return undefined; // `authenticate` answers it
     }
-    const context = this.validator.validateCached(token);
-    return context ? { kind: 'authenticated', context } : undefined;
+    const socket = request.socket as { [LAST_TOKEN]?: readonly [string, string] } | undefined;
+    const last = socket?.[LAST_TOKEN];
+    const key = last !== undefined && last[0] === token ? last[1] : this.validator.cacheKey(token);
+    const context = this.validator.validateCached(token, key);
+    if (!context) return undefined;
+    if (socket && last?.[1] !== key) socket[LAST_TOKEN] = [token, key];
+    return { kind: 'authenticated', context };
   }
 
   /**

@@ -133,9 +133,14 @@ export class JwtBearerValidator {
    * A token validated before and still valid, answered synchronously (a hash and a map lookup:
    * no promise, no span); undefined when it needs a full validation (`validate`).
    */
-  validateCached(token: string): RequestAuthContext | undefined {
+  validateCached(token: string, cacheKey?: string): RequestAuthContext | undefined {
     if (this.#cacheMax === 0 || token.length > this.#maxTokenLength) return undefined;
-    return this.#fromCache(token, hash('sha256', token, 'base64'));
+    return this.#fromCache(token, cacheKey ?? this.cacheKey(token));
+  }
+
+  /** The key a token is cached under: its SHA-256 (the cache never holds a token). */
+  cacheKey(token: string): string {
+    return hash('sha256', token, 'base64');
   }
 
   #fromCache(token: string, cacheKey: string): RequestAuthContext | undefined {

@@ -76,15 +76,20 @@ const READ_SLACK_BYTES = 64 * 1024;
  * to the server in a single round trip (a pg "submittable"):
  *
  *   BEGIN READ ONLY · set_config(statement_timeout, local), pg_backend_pid() · the statement
- *   (extended protocol: exactly one statement; Execute with a row limit) · ROLLBACK · DISCARD ALL
- *   · Sync
+ *   (extended protocol: exactly one statement; Execute with a row limit) · ROLLBACK ·
+ *   pg_advisory_unlock_all() · DEALLOCATE ALL · Sync
  *
  * The statement cannot end the envelope early to run something else: the extended protocol admits
  * one statement, and the read-only transaction has taken its snapshot before the statement runs
- * (so `SET TRANSACTION READ WRITE` is refused). DISCARD ALL after the ROLLBACK drops what a
- * transaction does not undo (advisory locks, prepared statements, listeners, temp objects,
- * session settings). When anything fails the server skips the rest up to Sync, which leaves the
- * transaction aborted: the caller must then send `RECOVERY_SQL` itself.
+ * (so `SET TRANSACTION READ WRITE` is refused). The reset after the ROLLBACK clears exactly what
+ * a read-only, rolled-back transaction can leave behind: session advisory locks and prepared
+ * statements survive a ROLLBACK. Everything else a single read-only statement can change is
+ * transactional and undone by the ROLLBACK itself: settings (`set_config`, SET), LISTEN (it takes
+ * effect only at commit), cursors (WITH HOLD ones die with an aborted transaction), and temporary
+ * objects (CREATE is refused in a read-only transaction). DISCARD ALL did the same and more (plan
+ * cache, sequences, temp schema) at several times the cost. When anything fails the server skips
+ * the rest up to Sync, which leaves the transaction aborted: the caller must then send
+ * `RECOVERY_SQL` itself.
  *
  * The bytes the server sends are counted on the socket as they arrive. Past `maxBytes` the
  * statement is abandoned: the socket is destroyed (so no more is read or parsed) and the outcome
@@ -100,7 +105,7 @@ export class ReadOnlyStatement<Row = unknown> {
   readonly #maxRows: number;
   readonly #maxBytes: number;
   readonly #rows: Row[] = [];
-  /** 0 BEGIN, 1 set_config, 2 the statement, 3 ROLLBACK, 4 DISCARD ALL, 5 done. */
+  /** 0 BEGIN, 1 set_config, 2 the statement, 3 ROLLBACK, 4 unlock advisory locks, 5 DEALLOCATE ALL, 6 done. */
   #phase = 0;
   #error: Error | undefined;
   #settled = false;
@@ -155,7 +160,10 @@ export class ReadOnlyStatement<Row = unknown> {
       connection.parse({ text: 'ROLLBACK' });
       connection.bind({});
       connection.execute({});
-      connection.parse({ text: 'DISCARD ALL' });
+      connection.parse({ text: 'SELECT pg_advisory_unlock_all()' });
+      connection.bind({});
+      connection.execute({});
+      connection.parse({ text: 'DEALLOCATE ALL' });
       connection.bind({});
       connection.execute({});
       connection.sync();
@@ -227,7 +235,7 @@ export class ReadOnlyStatement<Row = unknown> {
       this.#settle(this.#error);
       return;
     }
-    if (this.#phase < 5) {
+    if (this.#phase < 6) {
       this.#settle(new Error('the server answered the read-only envelope incompletely'));
       return;
     }
@@ -245,4 +253,4 @@ export class ReadOnlyStatement<Row = unknown> {
 }
 
 /** After a failed envelope (the server skipped to Sync, leaving the transaction aborted). */
-export const RECOVERY_SQL = ['ROLLBACK', 'DISCARD ALL'] as const;
+export const RECOVERY_SQL = ['ROLLBACK; SELECT pg_advisory_unlock_all(); DEALLOCATE ALL'] as const;

@@ -211,6 +211,22 @@ describe('no session state outlives a call', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('leaves no setting, listener or held cursor behind on the same session (the rollback undoes them)', async () => {
+    const pid = async () =>
+      ((await query(alice, 'SELECT pg_backend_pid()')).structuredContent?.rows as number[][])[0]![0];
+    const session = await pid();
+    await query(alice, "SELECT set_config('search_path', 'nowhere', false)");
+    await query(alice, 'LISTEN alice_channel');
+    await query(alice, 'DECLARE held CURSOR WITH HOLD FOR SELECT 1');
+    const after = await query(
+      alice,
+      "SELECT pg_backend_pid(), current_setting('search_path'), (SELECT count(*)::int FROM pg_listening_channels()), (SELECT count(*)::int FROM pg_cursors WHERE name = 'held')",
+    );
+    // the same backend served every call: what one call left would be seen here
+    expect(await pid()).toBe(session);
+    expect(after.structuredContent?.rows).toEqual([[session, '"$user", public', 0, 0]]);
+  });
+
   it('leaves no temporary table behind', async () => {
     await query(alice, 'CREATE TEMP TABLE scratch AS SELECT 1 AS x');
     const r = await query(alice, "SELECT to_regclass('pg_temp.scratch') IS NULL AS gone");
