@@ -22,3 +22,6 @@ const tools = createPostgresTools({
 const server = new McpServer({ name: 'mcp-auth-kit-postgres', version: '0.0.0' });
 tools.register(server);
 await server.connect(new StdioServerTransport());
+// the client closes stdin, then signals: exit either way (a --cpu-prof profile is written at exit)
+process.stdin.on('end', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
