@@ -1,5 +1,7 @@
 // `@mcp-auth-kit/auth-core/internal`: plumbing the kit's own packages share (the façade, the Entra
 // front, the emulator). Not part of the public API: it may change in any release.
+
+export { watchClaimsChallenge } from './context/claimsChallenge.js';
 export {
   embeddedIpv4,
   ipv6Bytes,
@@ -7,3 +9,4 @@ export {
   isNonPublicAddress,
 } from './net/addressGuard.js';
 export { fetchMetadataDocument, type MetadataFetchOptions } from './net/fetchMetadataDocument.js';
+export { isTlsVerificationCode } from './net/tlsErrors.js';

@@ -25,7 +25,7 @@ export interface JwtBearerValidatorOptions {
   readonly maxTokenLifetimeSeconds?: number;
   /** Signing key options (timeouts, cooldown, last-known-good window). */
   readonly jwks?: Omit<JwksCacheOptions, 'discoveryUrl' | 'now'>;
-  /** Clock in milliseconds, for tests; default `Date.now`. */
+  /** The clock, in milliseconds; default `Date.now`. */
   readonly now?: () => number;
   /**
    * The server's canonical resource URL (= the app's Application ID URI): v1 tokens carry it as
@@ -102,7 +102,7 @@ export class JwtBearerValidator {
     this.#allowedTenants = new Set(config.allowedTenants);
   }
 
-  /** The signing key cache (exposed for refresh on start-up and for tests). */
+  /** The signing key cache (its status is the readiness of signing keys). */
   get jwks(): JwksCache {
     return this.#jwks;
   }

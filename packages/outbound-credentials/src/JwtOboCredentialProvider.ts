@@ -45,7 +45,7 @@ export interface JwtOboCredentialProviderOptions {
   readonly distributedCache?: DistributedTokenStore;
   /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
   readonly managedIdentity?: (clientId: string | undefined) => TokenCredential;
-  /** Clock in milliseconds (token expiry checks and the cache), for tests; default `Date.now`. */
+  /** The clock, in milliseconds (token expiry checks and the cache); default `Date.now`. */
   readonly now?: () => number;
   /**
    * The assertion to exchange for a caller, when it is not the caller's own token: an
@@ -79,8 +79,6 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   readonly #assertionFor: JwtOboCredentialProviderOptions['assertionFor'];
   #cca: Promise<ConfidentialClientApplication> | undefined;
   #acquisitionsSinceClear = 0;
-  /** Token requests sent to the identity provider (cache misses), for tests and benchmarks. */
-  #networkRequests = 0;
 
   constructor(options: JwtOboCredentialProviderOptions) {
     if (!options.azureAd?.clientId)
@@ -277,7 +275,6 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
       throw new OutboundCredentialError('provider_unavailable', 'the token request was aborted');
     const started = performance.now();
     try {
-      this.#networkRequests++;
       const result = await cca.acquireTokenOnBehalfOf({
         oboAssertion: (await this.#assertionFor?.(caller)) ?? caller.rawToken,
         scopes,
@@ -313,11 +310,6 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
       this.#acquisitionsSinceClear = 0;
       cca.clearCache();
     }
-  }
-
-  /** Counters for tests and benchmarks (read-only). */
-  stats(): { readonly networkRequests: number } {
-    return { networkRequests: this.#networkRequests };
   }
 
   describe(context?: RequestAuthContext): OutboundIdentityDescription {

@@ -14,7 +14,7 @@ import { normaliseScopes, resourceOfScope } from './scopes.js';
 export interface JwtPassthroughCredentialProviderOptions {
   readonly accessor?: AuthContextAccessor;
   readonly logger?: Logger;
-  /** Clock in milliseconds (the caller token's expiry check), for tests; default `Date.now`. */
+  /** The clock, in milliseconds (the caller token's expiry check); default `Date.now`. */
   readonly now?: () => number;
 }
 

@@ -29,7 +29,7 @@ export interface CredentialProviderFactoryOptions {
   readonly assertionFor?: (
     caller: import('@mcp-auth-kit/auth-core').RequestAuthContext,
   ) => Promise<string | undefined>;
-  /** Clock in milliseconds for the caller-token providers (expiry checks, caches), for tests; default `Date.now`. */
+  /** The clock, in milliseconds, of the caller-token providers (expiry checks, caches); default `Date.now`. */
   readonly now?: () => number;
 }
 

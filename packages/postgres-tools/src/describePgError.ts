@@ -1,3 +1,4 @@
+import { isTlsVerificationCode } from '@mcp-auth-kit/auth-core/internal';
 import { PostgresToolError } from './errors.js';
 
 /** Turns a pg / network error into a clear tool error; never includes a password or token. */
@@ -50,7 +51,7 @@ export function describePgError(
       cause: error,
     });
   }
-  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) {
+  if (isTlsVerificationCode(code)) {
     return new PostgresToolError(
       'unreachable',
       `TLS verification of ${context.server} failed: ${safe(e.message)}`,
@@ -65,21 +66,6 @@ export function describePgError(
     },
   );
 }
-
-/** Node's codes for a TLS peer that could not be verified (certificate chain, expiry, host name). */
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-]);
 
 /** A server message without anything that looks like a JWT. */
 function safe(message: string | undefined): string {

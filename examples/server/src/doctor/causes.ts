@@ -1,21 +1,11 @@
 // Why a check failed, in the terms an operator acts on: network causes, Entra ID's answers, AADSTS codes.
 import { AADSTS, safeErrorMessage } from '@mcp-auth-kit/auth-core';
+import { isTlsVerificationCode } from '@mcp-auth-kit/auth-core/internal';
 import { OutboundCredentialError } from '@mcp-auth-kit/outbound-credentials';
 
 export const AADSTS_FIXES: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(AADSTS).map(([code, { meaning, fix }]) => [code, `${meaning}: ${fix}`]),
 );
-
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Why a network call failed, in the terms an operator acts on, with the fix. */
 export function networkCause(error: unknown, url: string): { detail: string; fix: string } {
@@ -46,7 +36,7 @@ export function networkCause(error: unknown, url: string): { detail: string; fix
       fix: 'check the address and port',
     };
   }
-  if (code && TLS_CODES.has(code)) {
+  if (isTlsVerificationCode(code)) {
     return {
       detail: `TLS: the certificate of ${host} is not trusted (${code})`,
       fix: 'trust its CA (NODE_EXTRA_CA_CERTS), or fix the host name in the configuration',
