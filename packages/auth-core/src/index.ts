@@ -25,11 +25,6 @@ export { isLoopbackHost, isSecureOrLoopbackUrl } from './config/urls.js';
 export { AuthContextAccessor, defaultAuthContextAccessor } from './context/AuthContextAccessor.js';
 export type { McpAuthInfo } from './context/authInfo.js';
 export { fromAuthInfo, toAuthInfo } from './context/authInfo.js';
-export {
-  recordClaimsChallenge,
-  takeClaimsChallenge,
-  watchClaimsChallenge,
-} from './context/claimsChallenge.js';
 export { createRequestAuthContext } from './context/createRequestAuthContext.js';
 export type { CallerPrincipal, RequestAuthContext } from './context/RequestAuthContext.js';
 export type { McpToolExtra } from './context/resolveCaller.js';
@@ -50,11 +45,3 @@ export type { McpServerLike, McpToolAnnotations, McpToolResult } from './interfa
 export type { Logger } from './logging.js';
 export { createDefaultLogger, safeErrorMessage } from './logging.js';
 export type { Attributes } from './telemetry.js';
-export {
-  observeGauge,
-  recordIdpCall,
-  recordInbound,
-  recordTokenRequest,
-  withSpan,
-  withTraceContext,
-} from './telemetry.js';

@@ -3,9 +3,8 @@ import {
   type AzureAdConfig,
   createRequestAuthContext,
   type RequestAuthContext,
-  recordInbound,
-  withSpan,
 } from '@mcp-auth-kit/auth-core';
+import { recordInbound, withSpan } from '@mcp-auth-kit/auth-core/internal';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { type AllowedClient, ClientPolicy } from './clientPolicy.js';
 import { InboundAuthError, type InvalidTokenReason } from './errors.js';

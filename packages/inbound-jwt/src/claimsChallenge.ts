@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestAuthContext, takeClaimsChallenge } from '@mcp-auth-kit/auth-core';
-import { watchClaimsChallenge } from '@mcp-auth-kit/auth-core/internal';
+import type { RequestAuthContext } from '@mcp-auth-kit/auth-core';
+import { takeClaimsChallenge, watchClaimsChallenge } from '@mcp-auth-kit/auth-core/internal';
 import { quote } from './challenge.js';
 import {
   metadataUrlFor,

@@ -15,11 +15,13 @@ import {
   type OnBehalfOfAppConfig,
   type OutboundIdentityDescription,
   type RequestAuthContext,
+} from '@mcp-auth-kit/auth-core';
+import {
   recordClaimsChallenge,
   recordIdpCall,
   recordTokenRequest,
   withSpan,
-} from '@mcp-auth-kit/auth-core';
+} from '@mcp-auth-kit/auth-core/internal';
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
 import { consoleWarnLogger } from './logger.js';

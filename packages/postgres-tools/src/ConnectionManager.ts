@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 
 export type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
 
-import { withSpan } from '@mcp-auth-kit/auth-core';
+import { withSpan } from '@mcp-auth-kit/auth-core/internal';
 import pg from 'pg';
 import { CallerSlots } from './CallerSlots.js';
 import type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';

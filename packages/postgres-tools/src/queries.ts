@@ -1,4 +1,4 @@
-import { withSpan } from '@mcp-auth-kit/auth-core';
+import { withSpan } from '@mcp-auth-kit/auth-core/internal';
 import type pg from 'pg';
 import type { Lease } from './ConnectionManager.js';
 import { PostgresToolError } from './errors.js';

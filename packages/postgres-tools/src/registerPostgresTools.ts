@@ -5,8 +5,8 @@ import {
   type ITokenCredentialProvider,
   type Logger,
   type McpServerLike,
-  observeGauge,
 } from '@mcp-auth-kit/auth-core';
+import { observeGauge } from '@mcp-auth-kit/auth-core/internal';
 import { AzureResourceManager, type AzureResourceManagerOptions } from './azure/AzureResourceManager.js';
 import { type ConnectionLimits, ConnectionManager, type ConnectionStats } from './ConnectionManager.js';
 import type { QueryLimits } from './queries.js';

@@ -212,8 +212,12 @@ describe('no session state outlives a call', () => {
   });
 
   it('leaves no setting, listener or held cursor behind on the same session (the rollback undoes them)', async () => {
-    const pid = async () =>
-      ((await query(alice, 'SELECT pg_backend_pid()')).structuredContent?.rows as number[][])[0]![0];
+    const pid = async () => {
+      const rows = (await query(alice, 'SELECT pg_backend_pid()')).structuredContent?.rows as
+        | number[][]
+        | undefined;
+      return rows?.[0]?.[0];
+    };
     const session = await pid();
     await query(alice, "SELECT set_config('search_path', 'nowhere', false)");
     await query(alice, 'LISTEN alice_channel');

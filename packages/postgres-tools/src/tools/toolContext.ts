@@ -9,9 +9,8 @@ import {
   type McpToolResult,
   resolveCaller,
   safeErrorMessage,
-  withSpan,
-  withTraceContext,
 } from '@mcp-auth-kit/auth-core';
+import { withSpan, withTraceContext } from '@mcp-auth-kit/auth-core/internal';
 import { z } from 'zod';
 import type { ArmLocation, AzureResourceManager } from '../azure/AzureResourceManager.js';
 import { DiscoveredServers } from '../azure/DiscoveredServers.js';
