@@ -1,25 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { type JWK, type JWTPayload, SignJWT } from 'jose';
 import { ArmEmulator } from './emulator/arm.js';
 import { ClientIdMetadataDocuments } from './emulator/cimd.js';
 import {
-  closeServer,
+  type AppRegistrationOptions,
+  type NewUserOptions,
+  newApp,
+  newIdentity,
+  newUser,
+} from './emulator/directory.js';
+import {
   type EmulatorContext,
   hostForUrl,
   type KeyVaultSecret,
-  listen,
   type SigningKey,
 } from './emulator/internals.js';
+import { certificateSecret, plainSecret } from './emulator/keyVault.js';
 import type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } from './emulator/options.js';
 import { handleRequest } from './emulator/routes.js';
+import { LoopbackServers } from './emulator/servers.js';
 import {
   appTokenClaims,
   type ClaimsContext,
@@ -36,8 +35,6 @@ import {
   createCertificateAuthority,
   issueServerCertificate,
   loadOrCreateCertificateAuthority,
-  thumbprints,
-  toPkcs12Base64,
 } from './pki.js';
 import type { EmulatedApp, EmulatedManagedIdentity, EmulatedUser, RecordedRequest } from './types.js';
 import { CA_DIR_ENV } from './vitestGlobalSetup.js';
@@ -58,11 +55,7 @@ export class EntraEmulator {
 
   readonly #host: string;
   readonly #tls: CertificateWithKey;
-  #httpsServer: Server | undefined;
-  #httpServer: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  #httpsPort = 0;
-  #httpPort = 0;
+  #servers: LoopbackServers | undefined;
 
   #keys: SigningKey[] = [];
   readonly #users = new Map<string, EmulatedUser>();
@@ -120,7 +113,7 @@ export class EntraEmulator {
   }
 
   async #listen(): Promise<void> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
+    this.#servers = await LoopbackServers.start(this.#host, this.#tls, (req, res) => {
       handleRequest(
         this.#ctx,
         { faults: this.#faults, requests: this.#requests, arm: this.arm },
@@ -130,38 +123,24 @@ export class EntraEmulator {
         if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
         else res.destroy();
       });
-    };
-    const track = (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    };
-    this.#httpsServer = createHttpsServer(
-      { cert: this.#tls.certificatePem, key: this.#tls.privateKeyPem },
-      handler,
-    );
-    this.#httpServer = createHttpServer(handler);
-    this.#httpsServer.on('connection', track);
-    this.#httpServer.on('connection', track);
-    this.#httpsPort = await listen(this.#httpsServer, this.#host);
-    this.#httpPort = await listen(this.#httpServer, this.#host);
+    });
   }
 
   /** Stops both servers and drops open connections. */
   async stop(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await Promise.all([closeServer(this.#httpsServer), closeServer(this.#httpServer)]);
+    await this.#servers?.stop();
   }
 
   // ---- addresses -------------------------------------------------------------------------------
 
   /** The https origin (Entra ID and Key Vault), e.g. `https://127.0.0.1:41234`. */
   get httpsUrl(): string {
-    return `https://${hostForUrl(this.#host)}:${this.#httpsPort}`;
+    return `https://${hostForUrl(this.#host)}:${this.#servers?.httpsPort ?? 0}`;
   }
 
   /** The http origin (managed identity), e.g. `http://127.0.0.1:41235`. */
   get httpUrl(): string {
-    return `http://${hostForUrl(this.#host)}:${this.#httpPort}`;
+    return `http://${hostForUrl(this.#host)}:${this.#servers?.httpPort ?? 0}`;
   }
 
   /** The value for `azureAd.instance`, with a trailing slash. */
@@ -202,23 +181,12 @@ export class EntraEmulator {
   // ---- directory -------------------------------------------------------------------------------
 
   /** Adds a user; `name` defaults to the part of the UPN before `@`. */
-  addUser(options: {
-    userPrincipalName: string;
-    name?: string;
-    objectId?: string;
-    tenantId?: string;
-  }): EmulatedUser {
-    const user: EmulatedUser = {
-      objectId: (options.objectId ?? randomUUID()).toLowerCase(),
-      tenantId: (options.tenantId ?? this.tenantId).toLowerCase(),
-      userPrincipalName: options.userPrincipalName,
-      name: options.name ?? options.userPrincipalName.split('@')[0]!,
-    };
+  addUser(options: NewUserOptions): EmulatedUser {
+    const user = newUser(options, this.tenantId);
     this.#users.set(user.objectId, user);
     return user;
   }
 
-  /** Makes every later On-Behalf-Of exchange for this user fail with `invalid_grant` (session revoked). */
   /**
    * A Conditional Access policy requiring multi-factor authentication for this user at downstream
    * resources: On-Behalf-Of with a token whose `amr` lacks `mfa` fails with `interaction_required`,
@@ -230,46 +198,14 @@ export class EntraEmulator {
     else this.#mfaRequired.delete(user.objectId);
   }
 
+  /** Makes every later On-Behalf-Of exchange for this user fail with `invalid_grant` (session revoked). */
   revokeUser(user: EmulatedUser): void {
     this.#revokedUsers.add(user.objectId);
   }
 
   /** Registers an app. Give `secret`, `certificatePem`, and/or `federatedManagedIdentity` as its credentials. */
-  registerApp(
-    options: {
-      clientId?: string;
-      displayName?: string;
-      secret?: string;
-      certificatePem?: string;
-      federatedManagedIdentity?: EmulatedManagedIdentity;
-      roles?: readonly string[];
-      tenantId?: string;
-      identifierUris?: readonly string[];
-      exposedScopes?: readonly string[];
-      redirectUris?: readonly string[];
-      publicClient?: boolean;
-      accessTokenVersion?: 1 | 2;
-    } = {},
-  ): EmulatedApp {
-    const clientId = (options.clientId ?? randomUUID()).toLowerCase();
-    const app: EmulatedApp = {
-      clientId,
-      tenantId: (options.tenantId ?? this.tenantId).toLowerCase(),
-      objectId: randomUUID(),
-      displayName: options.displayName ?? 'app',
-      secret: options.secret,
-      certificatePem: options.certificatePem,
-      certificateThumbprintSha256: options.certificatePem
-        ? thumbprints(options.certificatePem).thumbprintSha256
-        : undefined,
-      federatedManagedIdentityObjectId: options.federatedManagedIdentity?.objectId,
-      roles: options.roles ?? [],
-      identifierUris: options.identifierUris ?? [`api://${clientId}`],
-      exposedScopes: options.exposedScopes ?? ['access_as_user'],
-      redirectUris: options.redirectUris ?? [],
-      publicClient: options.publicClient ?? false,
-      accessTokenVersion: options.accessTokenVersion ?? 2,
-    };
+  registerApp(options: AppRegistrationOptions = {}): EmulatedApp {
+    const app = newApp(options, this.tenantId);
     this.#apps.set(app.clientId, app);
     return app;
   }
@@ -280,13 +216,7 @@ export class EntraEmulator {
   }
 
   #addIdentity(name: string, kind: 'system' | 'user', clientId?: string): EmulatedManagedIdentity {
-    const identity: EmulatedManagedIdentity = {
-      name,
-      kind,
-      clientId: (clientId ?? randomUUID()).toLowerCase(),
-      objectId: randomUUID(),
-      tenantId: this.tenantId,
-    };
+    const identity = newIdentity(name, kind, clientId, this.tenantId);
     this.#identities.set(identity.clientId, identity);
     return identity;
   }
@@ -370,13 +300,7 @@ export class EntraEmulator {
 
   /** Stores a Key Vault secret. */
   setSecret(name: string, value: string, contentType?: string): void {
-    this.#secrets.set(name, {
-      value,
-      contentType,
-      version: randomBytes(16).toString('hex'),
-      exportable: true,
-      managed: false,
-    });
+    this.#secrets.set(name, plainSecret(value, contentType));
   }
 
   /**
@@ -389,18 +313,7 @@ export class EntraEmulator {
     certificate: CertificateWithKey,
     options: { format?: 'pem' | 'pkcs12'; exportable?: boolean } = {},
   ): void {
-    const format = options.format ?? 'pkcs12';
-    const value =
-      format === 'pem'
-        ? `${certificate.privateKeyPem.trim()}\n${certificate.certificatePem.trim()}\n`
-        : toPkcs12Base64(certificate);
-    this.#secrets.set(name, {
-      value,
-      contentType: format === 'pem' ? 'application/x-pem-file' : 'application/x-pkcs12',
-      version: randomBytes(16).toString('hex'),
-      exportable: options.exportable ?? true,
-      managed: true,
-    });
+    this.#secrets.set(name, certificateSecret(certificate, options));
   }
 
   // ---- faults and records ----------------------------------------------------------------------

@@ -1,7 +1,32 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { HttpError } from '../http.js';
-import { type EmulatorContext, KEY_VAULT_RESOURCE } from './internals.js';
+import { type CertificateWithKey, toPkcs12Base64 } from '../pki.js';
+import { type EmulatorContext, KEY_VAULT_RESOURCE, type KeyVaultSecret } from './internals.js';
+
+/** A secret as `setSecret` stores it: a new version each time. */
+export function plainSecret(value: string, contentType: string | undefined): KeyVaultSecret {
+  return { value, contentType, version: randomBytes(16).toString('hex'), exportable: true, managed: false };
+}
+
+/** A certificate's secret as Key Vault keeps it: PEM (key then certificate) or base64 PKCS#12 (its default). */
+export function certificateSecret(
+  certificate: CertificateWithKey,
+  options: { format?: 'pem' | 'pkcs12'; exportable?: boolean },
+): KeyVaultSecret {
+  const format = options.format ?? 'pkcs12';
+  return {
+    value:
+      format === 'pem'
+        ? `${certificate.privateKeyPem.trim()}\n${certificate.certificatePem.trim()}\n`
+        : toPkcs12Base64(certificate),
+    contentType: format === 'pem' ? 'application/x-pem-file' : 'application/x-pkcs12',
+    version: randomBytes(16).toString('hex'),
+    exportable: options.exportable ?? true,
+    managed: true,
+  };
+}
 
 export async function keyVault(
   ctx: EmulatorContext,
