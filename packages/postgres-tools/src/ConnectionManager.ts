@@ -1,24 +1,13 @@
-import type { TokenCredential } from '@azure/core-auth';
-
 export type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
 
 import { withSpan } from '@mcp-auth-kit/auth-core/internal';
-import pg from 'pg';
+import type pg from 'pg';
 import { CallerSlots } from './CallerSlots.js';
 import type { ConnectionLimits, ConnectionStats, Lease, PoolTarget } from './connectionTypes.js';
 import { PostgresToolError } from './errors.js';
 import { clipIdentifier } from './identifiers.js';
+import { newPoolEntry, type PoolEntry } from './poolEntry.js';
 import { terminateBackend } from './terminateBackend.js';
-
-interface PoolEntry {
-  readonly key: string;
-  readonly callerKey: string;
-  readonly pool: pg.Pool;
-  readonly config: pg.ClientConfig;
-  credential: TokenCredential;
-  lastUsedMs: number;
-  busy: number;
-}
 
 const MAX_WAITERS_PER_CALLER = 32;
 
@@ -246,42 +235,18 @@ export class ConnectionManager {
         { retryable: true },
       );
     }
-    const entry: PoolEntry = {
+    const entry = newPoolEntry(
       key,
-      callerKey: target.callerKey,
-      credential: target.credential,
-      lastUsedMs: Date.now(),
-      busy: 0,
-      pool: undefined as never,
-      config: {
-        host: target.server.host,
-        port: target.server.port,
-        database,
-        user: role,
-        ssl: target.server.ssl,
-        application_name: 'mcp-auth-kit',
-        // long queries must not be dropped by idle middleboxes
-        keepAlive: true,
-        password: async () => {
-          this.#stats.tokenFetches++;
-          const token = await entry.credential.getToken(target.server.scope);
-          if (!token) throw new PostgresToolError('credential_error', 'the credential returned no token');
-          return token.token;
-        },
+      target,
+      { database, role },
+      {
+        max: this.#maxConnections,
+        idleTimeoutMillis: this.#idleMs,
+        connectionTimeoutMillis: this.#connectTimeoutMs,
+        onTokenFetch: () => this.#stats.tokenFetches++,
+        onConnect: () => this.#stats.connectionsOpened++,
       },
-    };
-    const pool = new pg.Pool({
-      ...entry.config,
-      max: this.#maxConnections,
-      idleTimeoutMillis: this.#idleMs,
-      connectionTimeoutMillis: this.#connectTimeoutMs,
-    });
-    pool.on('connect', () => {
-      this.#stats.connectionsOpened++;
-    });
-    // An idle connection dropped by the server (restart, failover) must not crash the process.
-    pool.on('error', () => {});
-    (entry as { pool: pg.Pool }).pool = pool;
+    );
     this.#pools.set(key, entry);
     this.#poolsPerCaller.set(target.callerKey, poolsOfCaller() + 1);
     this.#stats.poolsCreated++;
