@@ -46,13 +46,18 @@ const configs = {
 const pin = existsSync('/usr/bin/taskset') && availableParallelism() >= 2;
 if (pin) execFileSync('/usr/bin/taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-async function startServer(inbound, { stateful, sdk }) {
+// `BENCH_PROFILE_DIR=… node bench/e2e.mjs` runs each server with --cpu-prof (one profile per
+// mode and inbound type, written when the server stops), to see where a call's time goes.
+const profileDir = process.env.BENCH_PROFILE_DIR;
+
+async function startServer(inbound, { stateful, sdk, mode }) {
   const path = join(dir, `${inbound}.json`);
   writeFileSync(path, JSON.stringify(configs[inbound]));
   const child = spawn(
     pin ? '/usr/bin/taskset' : process.execPath,
     [
       ...(pin ? ['-c', '1', process.execPath] : []),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${mode}-${inbound}`)}`] : []),
       cli,
       'start',
       '--config',
@@ -149,7 +154,7 @@ for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entri
   // noise from the shared cores falls on both alike.
   const servers = {};
   for (const inbound of ['JwtBearerScheme', 'None']) {
-    const { child, mcpUrl } = await startServer(inbound, { stateful, sdk });
+    const { child, mcpUrl } = await startServer(inbound, { stateful, sdk, mode });
     const auth = inbound === 'JwtBearerScheme';
     const extra = stateful
       ? { 'mcp-session-id': await openSession(mcpUrl, auth), 'mcp-protocol-version': '2025-06-18' }

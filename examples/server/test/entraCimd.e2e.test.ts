@@ -61,22 +61,10 @@ async function serverWith(mcpServer: Record<string, unknown> = {}) {
     clientIdMetadataDocuments: true,
     logger: { info() {}, warn() {} },
   });
-  const server = await world.server(
-    {
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: {
-          instance: world.emulator.instance,
-          tenantId: world.emulator.tenantId,
-          clientId: apiClientId,
-          requiredScopes: ['mcp.tools'],
-        },
-      },
-      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-      mcpServer,
-    },
-    { port, authorizationServer: front },
-  );
+  const server = await world.server(world.oboConfig(apiClientId, secret, mcpServer), {
+    port,
+    authorizationServer: front,
+  });
   return { server, origin, apiClientId };
 }
 

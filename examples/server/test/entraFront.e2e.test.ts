@@ -46,21 +46,10 @@ async function frontSetup(options: { applicationIdUri?: 'api' } = {}) {
     publicClient: { clientId: publicClient.clientId, redirectUris: publicClient.redirectUris },
     logger: { info() {}, warn: (m: string) => logs.push(m) },
   });
-  const server = await world.server(
-    {
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: {
-          instance: world.emulator.instance,
-          tenantId: world.emulator.tenantId,
-          clientId: apiClientId,
-          requiredScopes: ['mcp.tools'],
-        },
-      },
-      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
-    },
-    { port, authorizationServer: front },
-  );
+  const server = await world.server(world.oboConfig(apiClientId, secret), {
+    port,
+    authorizationServer: front,
+  });
   return { server, front, origin, mcpUrl, applicationIdUri, publicClient, logs };
 }
 

@@ -55,6 +55,8 @@ export interface World {
     extra?: { scopes?: string[]; roles?: string[] },
   ): Promise<string>;
   azureAd(app?: EmulatedApp): Record<string, unknown>;
+  /** JwtBearerScheme for the API `clientId` (scope mcp.tools) and JwtObo with its client secret. */
+  oboConfig(clientId: string, secret: string, mcpServer?: Record<string, unknown>): Record<string, unknown>;
   closeClients(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -103,6 +105,19 @@ export async function startWorld(): Promise<World> {
     alice,
     bob,
     azureAd,
+    oboConfig: (clientId, secret, mcpServer = {}) => ({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: {
+          instance: emulator.instance,
+          tenantId: emulator.tenantId,
+          clientId,
+          requiredScopes: ['mcp.tools'],
+        },
+      },
+      outboundAuthentication: { type: 'JwtObo', clientCredential: { kind: 'ClientSecret', secret } },
+      mcpServer,
+    }),
     async server(config, options = {}) {
       const withPg = {
         ...config,

@@ -14,6 +14,7 @@ export {
   isNonPublicAddress,
 } from './net/addressGuard.js';
 export { fetchMetadataDocument, type MetadataFetchOptions } from './net/fetchMetadataDocument.js';
+export { readBounded } from './net/readBounded.js';
 export { isTlsVerificationCode } from './net/tlsErrors.js';
 export {
   observeGauge,

@@ -1,32 +1,10 @@
+import { readBounded } from '@mcp-auth-kit/auth-core/internal';
 import { OAuthError } from '../errors.js';
+
+export { readBounded };
 
 /** Largest request body the façade reads (forms and registration JSON). */
 export const MAX_BODY_BYTES = 16 * 1024;
-
-/**
- * A body (of a request, or of an answer from Entra ID) read to at most `maxBytes`: undefined one byte
- * past it, without reading further.
- */
-export async function readBounded(
-  body: ReadableStream<Uint8Array> | null,
-  maxBytes: number,
-): Promise<Buffer | undefined> {
-  if (!body) return Buffer.alloc(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** The request body as text, refused (413) one byte past `MAX_BODY_BYTES`. */
 export async function readBody(request: Request): Promise<string> {

@@ -1,6 +1,7 @@
 // Azure Resource Manager over HTTP: the token, the request, the bounded answer, and ARM's error
 // answers as tool errors the model (and the person behind it) can act on.
 import type { TokenCredential } from '@azure/core-auth';
+import { readBounded } from '@mcp-auth-kit/auth-core/internal';
 import { PostgresToolError } from '../errors.js';
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -76,21 +77,10 @@ export function retryAfterMs(headers: Headers): number | undefined {
 }
 
 async function readLimited(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new PostgresToolError('azure_error', 'Azure Resource Manager sent an answer larger than 4 MiB');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBounded(response.body, MAX_RESPONSE_BYTES);
+  if (!body)
+    throw new PostgresToolError('azure_error', 'Azure Resource Manager sent an answer larger than 4 MiB');
+  return body.toString('utf8');
 }
 
 /** ARM's error answer as a tool error the model (and the person behind it) can act on. */

@@ -8,6 +8,7 @@ import type { EmulatedApp } from '../types.js';
 import {
   CODE_LIFETIME_MS,
   checkResource,
+  missingScope,
   redirectUriMatches,
   remember,
   requestsAccessTokenClaims,
@@ -87,12 +88,7 @@ export async function authorize(
     }
     const scope = q.get('scope') ?? '';
     if (scope.trim() === '') {
-      throw entraError(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'scope'.",
-      );
+      throw missingScope();
     }
     const challenge = q.get('code_challenge');
     if (!challenge || (q.get('code_challenge_method') ?? 'plain') !== 'S256') {

@@ -105,3 +105,23 @@ export function requestsAccessTokenClaims(claims: string | null): boolean {
     return false;
   }
 }
+
+/** AADSTS900144: a request without `scope` (Entra requires it on authorize and on the token endpoint). */
+export function missingScope() {
+  return entraError(
+    400,
+    'invalid_request',
+    900144,
+    "The request body must contain the following parameter: 'scope'.",
+  );
+}
+
+/** AADSTS70008: an unknown, expired or other client's code or refresh token. */
+export function expiredGrant() {
+  return entraError(
+    400,
+    'invalid_grant',
+    70008,
+    'The provided authorization code or refresh token has expired due to inactivity.',
+  );
+}

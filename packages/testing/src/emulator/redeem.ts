@@ -5,6 +5,8 @@ import type { EmulatedApp, EmulatedUser } from '../types.js';
 import {
   apiPrefix,
   checkResource,
+  expiredGrant,
+  missingScope,
   REFRESH_LIFETIME_MS,
   remember,
   resolveScopes,
@@ -47,12 +49,7 @@ export async function redeem(
           90009,
           "The request body must contain the following parameter: 'scope' (a refresh request without scope).",
         )
-      : entraError(
-          400,
-          'invalid_request',
-          900144,
-          "The request body must contain the following parameter: 'scope'.",
-        );
+      : missingScope();
   }
   const scopes = scope.split(' ').filter((s) => s !== '');
   const { app: resourceApp, names: askedNames } = resolveScopes(ctx, scopes);
@@ -65,12 +62,7 @@ export async function redeem(
   if (grant === 'authorization_code') {
     const issued = state.codes.get(form.get('code') ?? '');
     if (!issued || issued.clientId !== app.clientId || issued.expiresAtMs <= Date.now()) {
-      throw entraError(
-        400,
-        'invalid_grant',
-        70008,
-        'The provided authorization code or refresh token has expired due to inactivity.',
-      );
+      throw expiredGrant();
     }
     if (issued.redeemed) {
       throw entraError(
@@ -110,12 +102,7 @@ export async function redeem(
   } else {
     const refresh = state.refreshTokens.get(form.get('refresh_token') ?? '');
     if (!refresh || refresh.clientId !== app.clientId || refresh.expiresAtMs <= Date.now()) {
-      throw entraError(
-        400,
-        'invalid_grant',
-        70008,
-        'The provided authorization code or refresh token has expired due to inactivity.',
-      );
+      throw expiredGrant();
     }
     user = refresh.user;
     mfa = refresh.mfa;
