@@ -31,6 +31,11 @@ export function createFetchAuth(setup: IInboundAuthSetup, options: FetchAuthOpti
   if (!options.resourceUrl && setup.resourceUrl) options = { ...options, resourceUrl: setup.resourceUrl };
   return async (request) => {
     const resource = resourceUrlForFetch(request, options);
+    // a token seen before is answered at once (a repeated header never matches a cached token)
+    const authorization = request.headers.get('authorization');
+    const known =
+      authorization === null ? undefined : setup.authenticateCached?.({ headers: { authorization } });
+    if (known?.kind === 'authenticated') return toAuthInfo(known.context, resource);
     const outcome = await setup
       .authenticate({
         headers: headersOf(request),

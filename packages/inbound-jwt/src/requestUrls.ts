@@ -53,7 +53,7 @@ export function metadataUrlFor(resource: URL): string {
 
 /** The public MCP resource URL for a web-standard `Request` (whose URL is absolute). */
 export function resourceUrlForFetch(request: Request, options: ResourceUrlOptions): URL {
-  if (options.resourceUrl) return new URL(options.resourceUrl);
+  if (options.resourceUrl) return urlOf(options.resourceUrl);
   const url = new URL(request.url);
   const forwardedHost = options.trustForwardedHeaders
     ? first(request.headers.get('x-forwarded-host') ?? undefined)
@@ -64,5 +64,5 @@ export function resourceUrlForFetch(request: Request, options: ResourceUrlOption
   const proto =
     forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : url.protocol.slice(0, -1);
   const host = forwardedHost && HOST_PATTERN.test(forwardedHost) ? forwardedHost : url.host;
-  return new URL(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
+  return urlOf(`${proto}://${host}${options.mcpPath ?? '/mcp'}`);
 }
