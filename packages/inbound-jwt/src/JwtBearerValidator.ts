@@ -5,10 +5,11 @@ import {
   type RequestAuthContext,
 } from '@mcp-auth-kit/auth-core';
 import { recordInbound, withSpan } from '@mcp-auth-kit/auth-core/internal';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { type AllowedClient, ClientPolicy } from './clientPolicy.js';
 import { InboundAuthError, type InvalidTokenReason } from './errors.js';
 import { JwksCache, type JwksCacheOptions } from './JwksCache.js';
+import { countDots, describeJoseError, joseReason } from './joseErrors.js';
 
 export interface JwtBearerValidatorOptions {
   /** Verified tokens kept for their own lifetime (keyed by a SHA-256 of the token); default 10 000, 0 disables. */
@@ -289,34 +290,4 @@ export class JwtBearerValidator {
 
 function invalid(message: string, reason: InvalidTokenReason, cause?: unknown): InboundAuthError {
   return new InboundAuthError('invalid_token', message, { reason, cause });
-}
-
-function joseReason(error: unknown): InvalidTokenReason {
-  if (error instanceof joseErrors.JWTExpired) return 'expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    return error.claim === 'nbf' ? 'not_yet_valid' : 'missing_claim';
-  }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature';
-  if (error instanceof joseErrors.JOSENotSupported) return 'algorithm';
-  return 'malformed';
-}
-
-function countDots(token: string): number {
-  let n = 0;
-  for (let i = 0; i < token.length; i++) if (token.charCodeAt(i) === 46) n++;
-  return n;
-}
-
-function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'the token is not yet valid';
-    if (error.claim === 'exp') return 'the token has no valid expiry (exp)';
-    return `the token's ${error.claim} claim is invalid`;
-  }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (error instanceof joseErrors.JOSENotSupported)
-    return 'the token uses an unsupported header or algorithm';
-  if (error instanceof joseErrors.JWTInvalid) return 'the token payload is not a valid JWT claims set';
-  return 'the token is invalid';
 }
