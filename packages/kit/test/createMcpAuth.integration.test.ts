@@ -194,6 +194,41 @@ describe('an error thrown by the author’s handler', () => {
   });
 });
 
+describe('the bearer token once authenticated', () => {
+  it('reaches the handler as req.auth.token, not as a header anything downstream could copy or log; a second request on the same connection is the same caller', async () => {
+    const { auth, api } = await compose([]);
+    const seen: Array<{ header: unknown; raw: boolean; token: string | undefined; oid: unknown }> = [];
+    const url = await listen(
+      auth.node((req, res) => {
+        seen.push({
+          header: req.headers.authorization,
+          raw: req.rawHeaders.some((h) => h.toLowerCase() === 'authorization'),
+          token: req.auth?.token,
+          oid: (req.auth?.extra?.claims as { oid?: unknown } | undefined)?.oid,
+        });
+        res.end('ok');
+      }),
+    );
+    const user = emulator.addUser({ userPrincipalName: 'drop@contoso.com' });
+    const token = await emulator.mintUserToken({ user, audience: api.clientId });
+    // keep-alive: the second request may reuse the connection (and its remembered token)
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    expect(seen).toEqual([
+      { header: undefined, raw: false, token, oid: user.objectId },
+      { header: undefined, raw: false, token, oid: user.objectId },
+    ]);
+    // another user's token on a fresh request is that user, not the one remembered
+    const other = emulator.addUser({ userPrincipalName: 'drop2@contoso.com' });
+    const otherToken = await emulator.mintUserToken({ user: other, audience: api.clientId });
+    await (await fetch(url, { headers: { authorization: `Bearer ${otherToken}` } })).text();
+    expect(seen[2]).toEqual({ header: undefined, raw: false, token: otherToken, oid: other.objectId });
+  });
+});
+
 describe('a provider type the application registers', () => {
   it('is composed like a built-in one; the tool pack logs in as the host because the provider says it acts for the host', async () => {
     const identity = emulator.systemAssignedIdentity;

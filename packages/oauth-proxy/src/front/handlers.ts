@@ -3,7 +3,7 @@
 // client. Nothing is stored; PKCE, `state` and redirect URIs pass through untouched.
 import { aadstsFix, type Logger } from '@mcp-auth-kit/auth-core';
 import { ClientMetadataError, OAuthError } from '../errors.js';
-import { readBounded, readForm, readJson } from '../http/body.js';
+import { codeOrRefreshGrant, readBounded, readForm, readJson } from '../http/body.js';
 import { json, redirect } from '../http/responses.js';
 import type { Limits } from '../policies/Limits.js';
 import { redirectUriAllowed } from './loopbackRule.js';
@@ -61,14 +61,7 @@ export function frontAuthorize(ctx: FrontContext, url: URL, address: string): Re
 export async function frontToken(ctx: FrontContext, request: Request, address: string): Promise<Response> {
   const form = await readForm(request);
   ctx.limits.token(address);
-  const grant = form.get('grant_type');
-  if (grant !== 'authorization_code' && grant !== 'refresh_token') {
-    throw new OAuthError(
-      400,
-      'unsupported_grant_type',
-      'grant_type must be authorization_code or refresh_token',
-    );
-  }
+  const grant = codeOrRefreshGrant(form);
   // what the client was granted, never more: `.default` is the permissions consented to it
   form.set('scope', fixScope(ctx, form.get('scope'), [ctx.grantedScope]));
   const resource = fixResource(ctx, form.get('resource'));

@@ -2,7 +2,7 @@
 // replay revokes what the code issued) and refresh_token (rotated, with reuse detection).
 import { type FacadeContext, type Handler, isOwnResource, qualify } from '../context.js';
 import { OAuthError, SignInRevokedError } from '../errors.js';
-import { readForm } from '../http/body.js';
+import { codeOrRefreshGrant, readForm } from '../http/body.js';
 import { json } from '../http/responses.js';
 import type { Grant } from '../models/Grants.js';
 import { authenticateClient } from './clientAuthentication.js';
@@ -27,14 +27,7 @@ export const token: Handler = async (ctx, { request, address }) => {
   ctx.limits.token(address);
   const client = await authenticateClient(ctx, request, form, address);
   ctx.limits.client(client.clientId, client.source);
-  const grantType = form.get('grant_type');
-  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-    throw new OAuthError(
-      400,
-      'unsupported_grant_type',
-      'grant_type must be authorization_code or refresh_token',
-    );
-  }
+  const grantType = codeOrRefreshGrant(form);
   if (!isOwnResource(ctx, form.get('resource'))) {
     throw new OAuthError(400, 'invalid_target', `resource must be ${ctx.resource}`);
   }

@@ -22,6 +22,19 @@ export async function readForm(request: Request): Promise<URLSearchParams> {
   return new URLSearchParams(await readBody(request));
 }
 
+/** The token request's grant: the two both authorization servers here serve, else `unsupported_grant_type`. */
+export function codeOrRefreshGrant(form: URLSearchParams): 'authorization_code' | 'refresh_token' {
+  const grant = form.get('grant_type');
+  if (grant !== 'authorization_code' && grant !== 'refresh_token') {
+    throw new OAuthError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be authorization_code or refresh_token',
+    );
+  }
+  return grant;
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new OAuthError(400, 'invalid_client_metadata', 'the body must be application/json');
