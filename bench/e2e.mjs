@@ -148,8 +148,11 @@ const modes = {
   'stateless-v1': { sdk: 'v1', stateful: false, body: legacyBody, headers: {} },
   stateful: { sdk: 'v2', stateful: true, body: legacyBody, headers: {} },
 };
+// `BENCH_E2E_MODES=stateful,stateless-v1` runs only those (for a profile of one transport)
+const only = process.env.BENCH_E2E_MODES?.split(',');
 const results = {};
 for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entries(modes)) {
+  if (only && !only.includes(mode)) continue;
   // Both servers run side by side and the runs alternate (authenticated, anonymous, …), so that
   // noise from the shared cores falls on both alike.
   const servers = {};
@@ -161,6 +164,10 @@ for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entri
       : modeHeaders;
     servers[inbound] = { child, mcpUrl, auth, extra, runs: [] };
   }
+  // The anonymous server once more, sent the authenticated request's bytes (the Authorization
+  // header included, which it ignores): what the kit's own work costs, apart from the header's
+  // bytes on the wire and in the HTTP parser.
+  servers['None+header'] = { ...servers.None, auth: true, runs: [] };
   // one unmeasured run each first: the JIT and the caches warm, as in a server that has been up a while
   if (!smoke) {
     for (const { mcpUrl, auth, extra } of Object.values(servers)) {
@@ -199,7 +206,7 @@ for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entri
       });
     }
   }
-  for (const [inbound, { child, runs }] of Object.entries(servers)) {
+  for (const [inbound, { runs }] of Object.entries(servers)) {
     const cpu = runs
       .map((r) => r.serverCpuMicrosPerCall)
       .filter((v) => v !== undefined)
@@ -213,6 +220,9 @@ for (const [mode, { sdk, stateful, body, headers: modeHeaders }] of Object.entri
       repeats,
       duration,
     };
+  }
+  for (const inbound of ['JwtBearerScheme', 'None']) {
+    const { child } = servers[inbound];
     child.kill('SIGTERM');
     await once(child, 'exit');
   }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { InboundOutcome } from '@mcp-auth-kit/auth-core';
 import type { InboundAuthError } from './errors.js';
 
@@ -42,29 +43,40 @@ export function serverSideFailure(): Extract<InboundOutcome, { kind: 'unavailabl
 const SERVER_SIDE_RETRY_AFTER_SECONDS = 5;
 
 /** A quoted-string value for WWW-Authenticate: quotes, backslashes and control characters removed. */
-export function quote(value: string): string {
+function quote(value: string): string {
   return `"${value.replace(/["\\\p{Cc}]/gu, '')}"`;
 }
 
 /**
- * The one `WWW-Authenticate: Bearer` value for a challenge: `realm`, `resource_metadata`, and
+ * The one `WWW-Authenticate: Bearer` formatter: each parameter as a quoted string, in order, those
+ * without a value left out.
+ */
+export function bearerChallenge(params: ReadonlyArray<readonly [string, string | undefined]>): string {
+  const parts: string[] = [];
+  for (const [name, value] of params) if (value) parts.push(`${name}=${quote(value)}`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/**
+ * The challenge for an inbound outcome: `realm`, `resource_metadata`, and
  * `error`/`error_description`/`scope` when the outcome has them (none for a missing token, RFC 6750 §3.1).
  */
 export function buildWwwAuthenticate(
   outcome: Extract<InboundOutcome, { kind: 'challenge' }>,
   options: ChallengeOptions,
 ): string {
-  const params = [`realm=${quote(options.realm)}`];
-  if (options.resourceMetadataUrl) params.push(`resource_metadata=${quote(options.resourceMetadataUrl)}`);
-  if (outcome.error) params.push(`error=${quote(outcome.error)}`);
-  if (outcome.errorDescription) params.push(`error_description=${quote(outcome.errorDescription)}`);
   // a 401 says which scopes to ask for (MCP authorization: SHOULD); a 403 names the missing ones,
   // as the client must request them from Entra ID: under the resource's Application ID URI
   const scope =
     (outcome.scope && qualifyScopes(outcome.scope, options.resource)) ??
     (outcome.status === 401 ? options.scope : undefined);
-  if (scope) params.push(`scope=${quote(scope)}`);
-  return `Bearer ${params.join(', ')}`;
+  return bearerChallenge([
+    ['realm', options.realm],
+    ['resource_metadata', options.resourceMetadataUrl],
+    ['error', outcome.error],
+    ['error_description', outcome.errorDescription],
+    ['scope', scope],
+  ]);
 }
 
 /** Where a challenge is answered: the realm, the metadata URL, the 401's scope, the resource. */
@@ -89,4 +101,47 @@ export function qualifyScopes(scope: string, resource: URL | string | undefined)
     .filter((s) => s !== '')
     .map((s) => (s.includes('://') ? s : `${prefix}/${s}`))
     .join(' ');
+}
+
+/** A refusal as HTTP: status, headers and JSON body. */
+export interface OutcomeHttp {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** The HTTP answer for a challenge or an outage; the one place outcomes become HTTP. */
+export function outcomeHttp(
+  outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
+  options: ChallengeOptions,
+): OutcomeHttp {
+  if (outcome.kind === 'unavailable') {
+    return {
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': String(outcome.retryAfterSeconds) },
+      body: JSON.stringify({ error: 'temporarily_unavailable', error_description: outcome.errorDescription }),
+    };
+  }
+  return {
+    status: outcome.status,
+    headers: {
+      'content-type': 'application/json',
+      'www-authenticate': buildWwwAuthenticate(outcome, options),
+    },
+    body: JSON.stringify({
+      error: outcome.error ?? 'unauthorized',
+      error_description: outcome.errorDescription ?? 'a bearer token is required',
+    }),
+  };
+}
+
+/** Writes an answer on node:http / Express: the one place an OutcomeHttp becomes a response there. */
+export function writeAnswer(res: ServerResponse, answer: OutcomeHttp): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
+
+/** The same answer as a web-standard Response. */
+export function answerResponse(answer: OutcomeHttp): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }

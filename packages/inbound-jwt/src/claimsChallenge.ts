@@ -1,13 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestAuthContext } from '@mcp-auth-kit/auth-core';
 import { takeClaimsChallenge, watchClaimsChallenge } from '@mcp-auth-kit/auth-core/internal';
-import { quote } from './challenge.js';
-import {
-  metadataUrlFor,
-  type ResourceUrlOptions,
-  resourceUrlFor,
-  resourceUrlForFetch,
-} from './requestUrls.js';
+import { answerResponse, bearerChallenge, type OutcomeHttp } from './challenge.js';
+import { metadataUrlFor, type ResourceUrlOptions } from './requestUrls.js';
+import { FetchRequestView, NodeRequestView, type RequestView } from './requestView.js';
 
 /** Where a client signs in again: the tenant's authorize endpoint. */
 export interface ClaimsChallengeOptions extends ResourceUrlOptions {
@@ -28,14 +24,14 @@ export function claimsChallengeHeader(
   resource: URL,
   options: ClaimsChallengeOptions,
 ): string {
-  return [
-    `Bearer realm=${quote(options.realm ?? 'mcp')}`,
-    `resource_metadata=${quote(metadataUrlFor(resource))}`,
-    `authorization_uri=${quote(options.authorizationUri)}`,
-    'error="insufficient_claims"',
-    `error_description=${quote(DESCRIPTION)}`,
-    `claims=${quote(Buffer.from(claims, 'utf8').toString('base64'))}`,
-  ].join(', ');
+  return bearerChallenge([
+    ['realm', options.realm ?? 'mcp'],
+    ['resource_metadata', metadataUrlFor(resource)],
+    ['authorization_uri', options.authorizationUri],
+    ['error', 'insufficient_claims'],
+    ['error_description', DESCRIPTION],
+    ['claims', Buffer.from(claims, 'utf8').toString('base64')],
+  ]);
 }
 
 /**
@@ -79,21 +75,19 @@ function prepareClaimsAnswer(
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     res.writeHead = writeHead;
-    const claims = status < 300 ? takeClaimsChallenge(context) : undefined;
-    if (claims === undefined)
+    const answer =
+      status < 300 ? claimsChallengeAnswer(context, new NodeRequestView(req, options), options) : undefined;
+    if (answer === undefined)
       return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
-    const body = JSON.stringify({ error: 'insufficient_claims', error_description: DESCRIPTION });
     for (const name of this.getHeaderNames()) this.removeHeader(name);
-    writeHead.call(this, 401, {
-      'www-authenticate': claimsChallengeHeader(claims, resourceUrlFor(req, options), options),
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
     const end = this.end.bind(this);
+    writeHead.call(this, answer.status, {
+      ...answer.headers,
+      'content-length': Buffer.byteLength(answer.body),
+    });
     // the handler's own body (its JSON-RPC answer) is dropped: the client signs in again first
     this.write = (() => true) as typeof this.write;
-    this.end = ((..._args: unknown[]) => end(body)) as typeof this.end;
+    this.end = ((..._args: unknown[]) => end(answer.body)) as typeof this.end;
     return this;
   } as typeof res.writeHead;
 }
@@ -105,17 +99,32 @@ export function claimsChallengeResponse(
   context: RequestAuthContext | undefined,
   options: ClaimsChallengeOptions,
 ): Response {
-  const claims = response.status < 300 ? takeClaimsChallenge(context) : undefined;
-  if (claims === undefined) return response;
+  if (response.status >= 300) return response;
+  const answer = claimsChallengeAnswer(context, new FetchRequestView(request, options), options);
+  if (answer === undefined) return response;
   void response.body?.cancel().catch(() => {});
-  return Response.json(
-    { error: 'insufficient_claims', error_description: DESCRIPTION },
-    {
-      status: 401,
-      headers: {
-        'www-authenticate': claimsChallengeHeader(claims, resourceUrlForFetch(request, options), options),
-        'cache-control': 'no-store',
-      },
+  return answerResponse(answer);
+}
+
+/**
+ * The claims challenge recorded while serving this request (On-Behalf-Of refused by Conditional
+ * Access), as the answer that replaces a success: 401 `insufficient_claims` with the claims for
+ * the client to sign in with again. Undefined when none was recorded. Taking it clears it.
+ */
+export function claimsChallengeAnswer(
+  context: RequestAuthContext | undefined,
+  view: RequestView,
+  options: ClaimsChallengeOptions,
+): OutcomeHttp | undefined {
+  const claims = takeClaimsChallenge(context);
+  if (claims === undefined) return undefined;
+  return {
+    status: 401,
+    headers: {
+      'www-authenticate': claimsChallengeHeader(claims, view.resource(), options),
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
     },
-  );
+    body: JSON.stringify({ error: 'insufficient_claims', error_description: DESCRIPTION }),
+  };
 }

@@ -1,9 +1,18 @@
+export type { AuthenticationResult, AuthenticationStageOptions } from './authentication.js';
+export { authenticationStage } from './authentication.js';
+export type { OutcomeHttp } from './challenge.js';
+export { answerResponse, writeAnswer } from './challenge.js';
 export type { ClaimsChallengeOptions } from './claimsChallenge.js';
-export { answerClaimsChallenges, claimsChallengeHeader, claimsChallengeResponse } from './claimsChallenge.js';
+export {
+  answerClaimsChallenges,
+  claimsChallengeAnswer,
+  claimsChallengeHeader,
+  claimsChallengeResponse,
+} from './claimsChallenge.js';
 export type { AllowedClient } from './clientPolicy.js';
 export { ClientPolicy } from './clientPolicy.js';
 export type { AuthMiddlewareOptions, NodeMiddleware } from './createAuthMiddleware.js';
-export { createAuthMiddleware } from './createAuthMiddleware.js';
+export { createAuthMiddleware, reportHandlerFailure, runNext } from './createAuthMiddleware.js';
 export type { FetchAuthGate, FetchAuthOptions } from './createFetchAuth.js';
 export { createFetchAuth } from './createFetchAuth.js';
 export type { HonoContextLike } from './createHonoAuthMiddleware.js';
@@ -28,11 +37,19 @@ export {
   scopesForResource,
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
+export type { BodyRead, RequestView, Step } from './requestView.js';
+export { FetchRequestView, NodeRequestView, thenStep } from './requestView.js';
 export { sendJson } from './sendJson.js';
 export type {
   ToolPolicy,
   ToolPolicyDecision,
   ToolPolicyMiddlewareOptions,
+  ToolPolicyStageOptions,
   ToolRequirement,
 } from './toolPolicy.js';
-export { createToolPolicyFetchCheck, createToolPolicyMiddleware, decodeMcpNameHeader } from './toolPolicy.js';
+export {
+  createToolPolicyFetchCheck,
+  createToolPolicyMiddleware,
+  decodeMcpNameHeader,
+  toolPolicyStage,
+} from './toolPolicy.js';

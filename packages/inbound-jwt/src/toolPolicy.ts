@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthContextAccessor,
   defaultAuthContextAccessor,
@@ -6,17 +5,17 @@ import {
   type RequestAuthContext,
   resolveCaller,
 } from '@mcp-auth-kit/auth-core';
-import { outcomeFor } from './challenge.js';
-import { type NodeMiddleware, outcomeHttp, writeOutcome } from './createAuthMiddleware.js';
+import { answerResponse, type OutcomeHttp, outcomeFor, outcomeHttp, writeAnswer } from './challenge.js';
+import type { NodeMiddleware } from './createAuthMiddleware.js';
 import { InboundAuthError } from './errors.js';
-import { jsonDeeperThan, MAX_JSON_DEPTH } from './jsonDepth.js';
+import { metadataUrlFor, type ResourceUrlOptions } from './requestUrls.js';
 import {
-  metadataUrlFor,
-  type ResourceUrlOptions,
-  resourceUrlFor,
-  resourceUrlForFetch,
-} from './requestUrls.js';
-import { sendJson } from './sendJson.js';
+  FetchRequestView,
+  jsonRpcErrorAnswer,
+  NodeRequestView,
+  type RequestView,
+  type Step,
+} from './requestView.js';
 
 /** What a tool needs: any one of the listed scopes or roles suffices. */
 export interface ToolRequirement {
@@ -54,42 +53,14 @@ export function checkToolPolicy(
   );
 }
 
-export interface ToolPolicyMiddlewareOptions extends ResourceUrlOptions {
-  readonly realm?: string;
+export interface ToolPolicyMiddlewareOptions extends ResourceUrlOptions, ToolPolicyStageOptions {
   readonly accessor?: AuthContextAccessor;
-  /** Largest request body read, in bytes; default 4 MiB. */
-  readonly maxBodyBytes?: number;
-}
-
-type BodyRequest = IncomingMessage & { body?: unknown; auth?: McpAuthInfo };
-
-const TOO_DEEP = `Parse error: the body nests deeper than ${MAX_JSON_DEPTH} levels`;
-
-async function readJsonBody(
-  req: BodyRequest,
-  limit: number,
-): Promise<{ ok: true; body: unknown } | { ok: false; status: number; message: string }> {
-  if (req.body !== undefined) return { ok: true, body: req.body };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return { ok: false, status: 413, message: 'Request body too large' };
-    chunks.push(chunk as Buffer);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return { ok: false, status: 400, message: 'Parse error' };
-  }
-  if (jsonDeeperThan(body)) return { ok: false, status: 400, message: TOO_DEEP };
-  return { ok: true, body };
 }
 
 /** The first protocol revision whose requests carry `Mcp-Method` / `Mcp-Name` (SEP-2243). */
 const MODERN_REVISION = '2026-07-28';
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+/** JSON-RPC: the Mcp-Method / Mcp-Name headers are missing or disagree with the body. */
 const HEADER_MISMATCH = -32020;
 
 /** `Mcp-Name` as sent: plain, or `=?base64?…?=` for values a header cannot carry; null when malformed. */
@@ -102,7 +73,7 @@ export function decodeMcpNameHeader(value: string): string | null {
 }
 
 /** Reads one header from node's headers or a `Headers`; null when a node header is repeated. */
-type HeaderReader = (name: string) => string | undefined | null;
+type HeaderReader = Pick<RequestView, 'header'>;
 
 /** What the policy decided about a POST, before or after its body was read. */
 export type ToolPolicyDecision =
@@ -120,19 +91,19 @@ export type ToolPolicyDecision =
  * parsed body (`needs_body`), and then every `tools/call` in it (a batch included) is checked.
  */
 export function decideToolPolicy(
-  header: HeaderReader,
+  request: HeaderReader,
   body: { readonly parsed: unknown } | undefined,
   caller: RequestAuthContext | undefined | (() => RequestAuthContext | undefined),
   policy: ToolPolicy,
 ): ToolPolicyDecision {
-  const version = header('mcp-protocol-version');
+  const version = request.header('mcp-protocol-version');
   if (typeof version === 'string' && version.trim() >= MODERN_REVISION) {
-    const method = header('mcp-method')?.trim();
+    const method = request.header('mcp-method')?.trim();
     if (!method)
       return { kind: 'malformed', message: 'a 2026-07-28 request needs exactly one Mcp-Method header' };
     let tool: string | undefined;
     if (method === 'tools/call') {
-      const raw = header('mcp-name')?.trim();
+      const raw = request.header('mcp-name')?.trim();
       if (!raw)
         return {
           kind: 'malformed',
@@ -167,67 +138,74 @@ function bodyDisagrees(body: unknown, method: string, tool: string | undefined):
   return tool !== undefined && m.params?.name !== tool;
 }
 
+export interface ToolPolicyStageOptions {
+  readonly realm?: string;
+  /** Largest request body read, in bytes; default 4 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
 /**
- * Checks a `tools/call` request against the per-tool policy before the MCP transport sees it, and
- * answers 403 `insufficient_scope` naming the scope (the MCP step-up flow, SEP-2350).
- *
- * A 2026-07-28 request is decided from its `Mcp-Method` / `Mcp-Name` headers without reading the
- * body; the SDK behind refuses a body that disagrees with them (-32020), and so does this
- * middleware when a body parser has already run. Older revisions carry no such headers: the JSON
- * body is read, parsed and left on `req.body` (pass it to `transport.handleRequest(req, res, req.body)`).
+ * The per-tool policy, before the MCP transport sees the request: undefined to go on, else the
+ * answer (403 `insufficient_scope` naming the scope, the MCP step-up flow; 400 for routing
+ * headers that are missing or disagree with the body; the body's own refusal). A 2026-07-28
+ * request is decided from its headers; an older one from its body, read once (at most
+ * `maxBodyBytes`), and only for a POST.
+ */
+export function toolPolicyStage(
+  policy: ToolPolicy,
+  options: ToolPolicyStageOptions = {},
+): (view: RequestView, caller: () => RequestAuthContext | undefined) => Step<OutcomeHttp | undefined> {
+  const realm = options.realm ?? 'mcp';
+  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const answer = (
+    view: RequestView,
+    decision: ReturnType<typeof decideToolPolicy>,
+  ): OutcomeHttp | undefined => {
+    if (decision.kind === 'malformed') return jsonRpcErrorAnswer(400, HEADER_MISMATCH, decision.message);
+    if (decision.kind !== 'refuse') return undefined;
+    const outcome = outcomeFor(decision.error);
+    if (outcome.kind !== 'challenge') return undefined;
+    const resource = view.resource();
+    return outcomeHttp(outcome, { realm, resourceMetadataUrl: metadataUrlFor(resource), resource });
+  };
+  return (view, caller) => {
+    if (view.method !== 'POST') return undefined;
+    const parsed = view.parsedBody();
+    const first = decideToolPolicy(view, parsed === undefined ? undefined : { parsed }, caller, policy);
+    if (first.kind !== 'needs_body') return answer(view, first);
+    return view.readBody(limit).then((body) => {
+      if (!body.ok) return body.answer;
+      return answer(view, decideToolPolicy(view, { parsed: body.parsed }, caller, policy));
+    });
+  };
+}
+
+/**
+ * The policy as node:http / Express middleware: a refused request is answered here, any other goes
+ * on. A 2025 request's body is read (at most `maxBodyBytes`) and left on `req.body` for the MCP
+ * transport (`transport.handleRequest(req, res, req.body)`); a 2026-07-28 request's is not read.
  */
 export function createToolPolicyMiddleware(
   policy: ToolPolicy,
   options: ToolPolicyMiddlewareOptions = {},
 ): NodeMiddleware {
   const accessor = options.accessor ?? defaultAuthContextAccessor;
-  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const callerOf = (req: BodyRequest): RequestAuthContext | undefined =>
-    accessor.current() ?? resolveCaller(req.auth ? { authInfo: req.auth } : undefined);
-  const answer = (req: BodyRequest, res: ServerResponse, decision: ToolPolicyDecision): boolean => {
-    if (decision.kind === 'malformed') {
-      writeJsonRpcError(res, 400, HEADER_MISMATCH, decision.message);
-      return true;
-    }
-    if (decision.kind !== 'refuse') return false;
-    const outcome = outcomeFor(decision.error);
-    if (outcome.kind !== 'challenge') return false;
-    const resource = resourceUrlFor(req, options);
-    writeOutcome(res, outcome, {
-      realm: options.realm ?? 'mcp',
-      resourceMetadataUrl: metadataUrlFor(resource),
-      resource,
-    });
-    return true;
+  const check = toolPolicyStage(policy, options);
+  const decided = (
+    res: Parameters<NodeMiddleware>[1],
+    next: () => void,
+    refusal: OutcomeHttp | undefined,
+  ) => {
+    if (refusal) writeAnswer(res, refusal);
+    else next();
   };
-  return (request, res, next) => {
-    const req = request as BodyRequest;
-    if (req.method !== 'POST') return next();
-    const header: HeaderReader = (name) => {
-      const v = req.headers[name];
-      return Array.isArray(v) ? null : v;
-    };
-    const parsed = req.body !== undefined ? { parsed: req.body } : undefined;
-    const caller = () => callerOf(req);
-    const first = decideToolPolicy(header, parsed, caller, policy);
-    if (first.kind !== 'needs_body') {
-      if (!answer(req, res, first)) next();
-      return;
-    }
-    readJsonBody(req, limit).then(
-      (result) => {
-        if (!result.ok) {
-          // Drain what the client is still sending so it can read the answer, then close.
-          req.resume();
-          writeJsonRpcError(res, result.status, -32700, result.message, { connection: 'close' });
-          return;
-        }
-        req.body = result.body;
-        const second = decideToolPolicy(header, { parsed: result.body }, caller, policy);
-        if (!answer(req, res, second)) next();
-      },
-      (error: unknown) => next(error),
-    );
+  return (req, res, next) => {
+    const request = req as typeof req & { auth?: McpAuthInfo };
+    const caller = () =>
+      accessor.current() ?? resolveCaller(request.auth ? { authInfo: request.auth } : undefined);
+    const refusal = check(new NodeRequestView(req, options), caller);
+    if (refusal instanceof Promise) refusal.then((r) => decided(res, next, r), next);
+    else decided(res, next, refusal);
   };
 }
 
@@ -239,48 +217,10 @@ export function createToolPolicyFetchCheck(
   policy: ToolPolicy,
   options: Omit<ToolPolicyMiddlewareOptions, 'accessor'> = {},
 ): (request: Request, authInfo: McpAuthInfo | undefined) => Promise<Response | undefined> {
-  const limit = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const check = toolPolicyStage(policy, options);
   return async (request, authInfo) => {
-    if (request.method !== 'POST') return undefined;
-    const header: HeaderReader = (name) => request.headers.get(name) ?? undefined;
     const caller = () => resolveCaller(authInfo ? { authInfo } : undefined);
-    let decision = decideToolPolicy(header, undefined, caller, policy);
-    if (decision.kind === 'needs_body') {
-      const text = await request.clone().text();
-      if (Buffer.byteLength(text) > limit) return jsonRpcErrorResponse(413, -32700, 'Request body too large');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return jsonRpcErrorResponse(400, -32700, 'Parse error');
-      }
-      if (jsonDeeperThan(parsed)) return jsonRpcErrorResponse(400, -32700, TOO_DEEP);
-      decision = decideToolPolicy(header, { parsed }, caller, policy);
-    }
-    if (decision.kind === 'malformed') return jsonRpcErrorResponse(400, HEADER_MISMATCH, decision.message);
-    if (decision.kind !== 'refuse') return undefined;
-    const outcome = outcomeFor(decision.error);
-    if (outcome.kind !== 'challenge') return undefined;
-    const resource = resourceUrlForFetch(request, options);
-    const http = outcomeHttp(outcome, {
-      realm: options.realm ?? 'mcp',
-      resourceMetadataUrl: metadataUrlFor(resource),
-      resource,
-    });
-    return new Response(http.body, { status: http.status, headers: http.headers });
+    const refusal = await check(new FetchRequestView(request, options), caller);
+    return refusal ? answerResponse(refusal) : undefined;
   };
-}
-
-function jsonRpcErrorResponse(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
-}
-
-function writeJsonRpcError(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }

@@ -3,27 +3,22 @@ import {
   type AnyServerConfig,
   createDefaultLogger,
   defaultAuthContextAccessor,
-  type McpAuthInfo,
   type RequestAuthContext,
-  resolveCaller,
   safeErrorMessage,
 } from '@mcp-auth-kit/auth-core';
 import {
-  answerClaimsChallenges,
-  claimsChallengeResponse,
-  createAuthMiddleware,
-  createFetchAuth,
+  authenticationStage,
   createInboundSetupFactory,
   createProtectedResourceMetadataFetchHandler,
   createProtectedResourceMetadataHandler,
-  createToolPolicyFetchCheck,
-  createToolPolicyMiddleware,
-  type NodeMiddleware,
-  sendJson,
+  toolPolicyStage,
 } from '@mcp-auth-kit/inbound-jwt';
 import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credentials';
-import { createOriginPolicy, fetchOriginRequest, nodeOriginRequest, refusalBody } from './originPolicy.js';
-import type { AuthenticatedRequest, McpAuth, McpAuthOptions, Readiness } from './types.js';
+import { runFetch } from './fetchAdapter.js';
+import { runNode } from './nodeAdapter.js';
+import { createOriginPolicy } from './originPolicy.js';
+import type { PipelineStages } from './pipeline.js';
+import type { McpAuth, McpAuthOptions, Readiness } from './types.js';
 
 const READINESS_TIMEOUT_MS = 5_000;
 
@@ -110,122 +105,46 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
   const prm = azureAd
     ? createProtectedResourceMetadataHandler({ azureAd, ...urls, ...servers })
     : () => false;
-  // the façade's own paths (authorization server metadata, authorize, token, …) come first
-  const nodeMetadata = facade
-    ? (req: IncomingMessage, res: ServerResponse) => facade.handle(req, res) || prm(req, res)
-    : prm;
   const fetchMetadata = azureAd
     ? createProtectedResourceMetadataFetchHandler({ azureAd, ...urls, ...servers })
     : () => undefined;
-  const authenticate = createAuthMiddleware(inbound, {
-    ...urls,
+  // the façade's own paths (authorization server metadata, authorize, token, …) come first
+  const nodeOwnPath = facade
+    ? (req: IncomingMessage, res: ServerResponse) => facade.handle(req, res) || prm(req, res)
+    : prm;
+  const fetchOwnPath = async (request: Request, remoteAddress: string | undefined) =>
+    (await facade?.fetch?.(request, remoteAddress)) ?? fetchMetadata(request);
+
+  // the inbound setup's canonical resource URL when the options name none
+  const viewUrls =
+    !urls.resourceUrl && inbound.resourceUrl ? { ...urls, resourceUrl: inbound.resourceUrl } : urls;
+  const stages: PipelineStages = {
+    origin: createOriginPolicy({
+      ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
+      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    }),
+    authenticate: authenticationStage(inbound, { logger }),
+    policy: toolPolicyStage(options.toolPolicy ?? {}),
+    // Conditional Access: an On-Behalf-Of refused with a claims challenge becomes 401
+    // insufficient_claims while the response is still open (Microsoft.Identity.Web does the same)
+    claims: azureAd
+      ? { ...viewUrls, authorizationUri: `${azureAd.instance}${azureAd.tenantId}/oauth2/v2.0/authorize` }
+      : undefined,
     accessor,
-    logger,
-    propagateContext: options.propagateContext ?? false,
-  });
-  const policy = createToolPolicyMiddleware(options.toolPolicy ?? {}, { ...urls, accessor });
-  const originCheck = createOriginPolicy({
-    ...(options.resourceUrl ? { resourceUrl: options.resourceUrl } : {}),
-    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
-  });
-  const gate = createFetchAuth(inbound, urls);
-  const fetchPolicy = createToolPolicyFetchCheck(options.toolPolicy ?? {}, urls);
-
-  // Conditional Access: an On-Behalf-Of refused with a claims challenge becomes 401
-  // insufficient_claims while the response is still open (Microsoft.Identity.Web does the same)
-  const claimsOptions = azureAd
-    ? { ...urls, authorizationUri: `${azureAd.instance}${azureAd.tenantId}/oauth2/v2.0/authorize` }
-    : undefined;
-  const callerOf = (auth: McpAuthInfo | undefined) => (auth ? resolveCaller({ authInfo: auth }) : undefined);
-
-  /** An unexpected failure of the author's handler: logged once (name and message, no token), answered 500. */
-  const failed = (error: unknown) =>
-    logger.warn(`MCP handler failed unexpectedly: ${safeErrorMessage(error)}`);
-
-  const express = (): NodeMiddleware => (req, res, next) => {
-    if (nodeMetadata(req, res)) return;
-    const refused = originCheck(nodeOriginRequest(req));
-    if (refused) {
-      const body = refusalBody(refused);
-      res.writeHead(refused.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(body);
-      return;
-    }
-    authenticate(req, res, () =>
-      policy(req, res, (error?: unknown) => {
-        if (error) {
-          failed(error);
-          if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request' });
-          return;
-        }
-        next();
-      }),
-    );
+    propagate: options.propagateContext ?? false,
   };
+  const nodeOptions = { stages, urls: viewUrls, ownPath: nodeOwnPath, logger };
+  const fetchOptions = { stages, urls: viewUrls, ownPath: fetchOwnPath, logger };
 
   return {
     config,
     inbound,
     credentialProvider,
-    express,
-    metadata: nodeMetadata,
-    node(handler) {
-      const middleware = express();
-      return (req, res) =>
-        middleware(req, res, () => {
-          const auth = (req as AuthenticatedRequest).auth;
-          if (auth) {
-            if (claimsOptions) answerClaimsChallenges(req, res, callerOf(auth), claimsOptions);
-            dropAuthorizationHeader(req);
-          }
-          Promise.resolve()
-            .then(() => handler(req as AuthenticatedRequest, res))
-            .catch((error: unknown) => {
-              failed(error);
-              if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
-              else res.destroy();
-            });
-        });
-    },
-    fetch(handler) {
-      return async (request, info) => {
-        const remoteAddress = (info as { remoteAddress?: unknown } | undefined)?.remoteAddress;
-        const own = await facade?.fetch?.(
-          request,
-          typeof remoteAddress === 'string' ? remoteAddress : undefined,
-        );
-        if (own) return own;
-        const metadata = fetchMetadata(request);
-        if (metadata) return metadata;
-        const localAddress = (info as { localAddress?: unknown } | undefined)?.localAddress;
-        const forbidden = originCheck(
-          fetchOriginRequest(request, typeof localAddress === 'string' ? localAddress : undefined),
-        );
-        if (forbidden) {
-          return new Response(refusalBody(forbidden), {
-            status: forbidden.status,
-            headers: { 'content-type': 'application/json' },
-          });
-        }
-        const auth = await gate(request);
-        if (auth instanceof Response) return auth;
-        const refused = await fetchPolicy(request, auth);
-        if (refused) return refused;
-        try {
-          const response = await handler(request, auth);
-          return claimsOptions
-            ? claimsChallengeResponse(request, response, callerOf(auth), claimsOptions)
-            : response;
-        } catch (error) {
-          failed(error);
-          return Response.json({ error: 'internal_error' }, { status: 500 });
-        }
-      };
-    },
+    express: () => (req, res, next) => runNode(nodeOptions, req, res, () => next()),
+    metadata: nodeOwnPath,
+    node: (handler) => (req, res) => runNode(nodeOptions, req, res, (request) => handler(request, res)),
+    fetch: (handler) => (request, info) => runFetch(fetchOptions, request, info, handler),
     async readiness() {
       const checks = await Promise.all([
         check('signing keys', inbound.ready ? () => inbound.ready!() : undefined),
@@ -245,20 +164,4 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
       await inbound.close?.();
     },
   };
-}
-
-/**
- * The bearer token has done its work once the request is authenticated: the handler has it as
- * `req.auth.token`. Cleared from `req.headers` and removed from `req.rawHeaders`, it is not copied
- * into the MCP SDK's web Request (1.3 kB of header validated and copied per call), nor logged by
- * anything downstream that prints request headers. (Cleared, not deleted: a delete would turn the
- * headers object into a slow dictionary for every later lookup.)
- */
-function dropAuthorizationHeader(req: IncomingMessage): void {
-  req.headers.authorization = undefined;
-  const raw = req.rawHeaders;
-  for (let i = raw.length - 2; i >= 0; i -= 2) {
-    const name = raw[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') raw.splice(i, 2);
-  }
 }

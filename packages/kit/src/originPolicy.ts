@@ -17,6 +17,14 @@ export interface OriginPolicyOptions {
   readonly allowedHosts?: readonly string[];
 }
 
+/** What the Origin and Host checks read of a request. */
+export interface OriginRequest {
+  readonly origin: string | undefined;
+  readonly host: string | undefined;
+  /** Whether it arrived on a loopback socket. */
+  readonly loopback: boolean;
+}
+
 export interface OriginRefusal {
   readonly status: 403;
   readonly message: string;
@@ -56,11 +64,7 @@ export function createOriginPolicy(options: OriginPolicyOptions) {
   if (own) hosts.add(own.hostname.toLowerCase());
   const anyOrigin = origins.has('*');
 
-  return (request: {
-    origin: string | undefined;
-    host: string | undefined;
-    loopback: boolean;
-  }): OriginRefusal | undefined => {
+  return (request: OriginRequest): OriginRefusal | undefined => {
     if (request.loopback) {
       const name = request.host ? hostnameOf(request.host) : undefined;
       if (!name || !(isLoopbackHost(name) || hosts.has(name))) {
@@ -85,7 +89,7 @@ export function createOriginPolicy(options: OriginPolicyOptions) {
 }
 
 /** The Origin, Host and socket of a node:http request, for the policy. */
-export function nodeOriginRequest(req: IncomingMessage) {
+export function nodeOriginRequest(req: IncomingMessage): OriginRequest {
   const origin = req.headers.origin;
   return {
     origin: Array.isArray(origin) ? origin[0] : origin,
@@ -98,7 +102,7 @@ export function nodeOriginRequest(req: IncomingMessage) {
  * The same for a web-standard Request: loopback when the host passes the socket's local address
  * (`localAddress`) and it is a loopback one, or, without it, when the request names a loopback host.
  */
-export function fetchOriginRequest(request: Request, localAddress: string | undefined) {
+export function fetchOriginRequest(request: Request, localAddress: string | undefined): OriginRequest {
   const url = new URL(request.url);
   return {
     origin: request.headers.get('origin') ?? undefined,
