@@ -38,6 +38,12 @@ describe('the root README', () => {
     expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
   });
 
+  it('the inbound-jwt README carries the type-checked own-host sample unchanged', () => {
+    const readme = readFileSync(new URL('../../../packages/inbound-jwt/README.md', import.meta.url), 'utf8');
+    const sample = readFileSync(new URL('../src/snippets/ownAdapter.ts', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${sample}\`\`\``);
+  });
+
   it('every AADSTS code the READMEs name is in the one catalogue (auth-core AADSTS), which doctor reads', async () => {
     const { AADSTS } = await import('@mcp-auth-kit/auth-core');
     const readmes = ['../../../README.md', '../../../packages/oauth-proxy/README.md', '../README.md'].map(
