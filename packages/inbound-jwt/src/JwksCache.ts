@@ -25,6 +25,13 @@ export interface JwksCacheOptions {
 }
 
 const RETRY_AFTER_SECONDS = 5;
+/**
+ * While fetching fails, attempts draw on a bucket of this many, refilled one per second: a flood of
+ * requests during an outage (or with the provider misconfigured) makes at most about one fetch a
+ * second, not one per request, and a recovery is still seen within a second or two.
+ */
+const FAILING_ATTEMPTS_BURST = 10;
+const FAILING_ATTEMPT_REFILL_MS = 1000;
 
 /**
  * Signing keys from an OIDC provider: one fetch shared by concurrent callers, an unknown `kid`
@@ -40,6 +47,8 @@ export class JwksCache {
   #lastAttemptMs = Number.NEGATIVE_INFINITY;
   #jwksUri: string | undefined;
   #inflight: Promise<void> | undefined;
+  #failingAttempts = FAILING_ATTEMPTS_BURST;
+  #failingRefilledAtMs = 0;
   /** How many times the key set was fetched (for tests and benchmarks). */
   fetchCount = 0;
 
@@ -78,6 +87,7 @@ export class JwksCache {
   /** Refreshes; on failure keeps the old keys while they are within the last-known-good window. */
   async #refreshTolerant(now: number): Promise<void> {
     try {
+      if (!this.#mayAttempt(now)) throw new Error('fetching is paused after repeated failures');
       await this.refresh();
     } catch (error) {
       const age = now - this.#fetchedAtMs;
@@ -102,6 +112,7 @@ export class JwksCache {
     const now = this.#options.now();
     if (this.#keys.size > 0 && now - this.#fetchedAtMs <= this.#options.maxAgeMs) return { ok: true };
     try {
+      if (!this.#mayAttempt(now)) throw new Error('fetching is paused after repeated failures');
       await this.refresh();
       return { ok: true };
     } catch (error) {
@@ -113,6 +124,19 @@ export class JwksCache {
         reason: `signing keys could not be fetched from ${this.#where()}: ${describeFetchError(error)}`,
       };
     }
+  }
+
+  /** Whether a fetch may start now: always while fetching works; while it fails, as the bucket allows. */
+  #mayAttempt(now: number): boolean {
+    if (!this.#failing || this.#inflight) return true;
+    const refill = Math.floor((now - this.#failingRefilledAtMs) / FAILING_ATTEMPT_REFILL_MS);
+    if (refill > 0) {
+      this.#failingAttempts = Math.min(FAILING_ATTEMPTS_BURST, this.#failingAttempts + refill);
+      this.#failingRefilledAtMs += refill * FAILING_ATTEMPT_REFILL_MS;
+    }
+    if (this.#failingAttempts === 0) return false;
+    this.#failingAttempts--;
+    return true;
   }
 
   /** Fetches the key set now; concurrent callers share one request. */
@@ -153,6 +177,8 @@ export class JwksCache {
       this.#jwksUri = undefined;
       if (!this.#failing) {
         this.#failing = true;
+        this.#failingAttempts = FAILING_ATTEMPTS_BURST;
+        this.#failingRefilledAtMs = this.#options.now();
         this.#options.onRefreshError?.(
           `signing keys could not be fetched from ${where}: ${describeFetchError(error)}; requests that need them are answered 503 until they can`,
         );

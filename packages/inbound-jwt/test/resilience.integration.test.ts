@@ -123,6 +123,37 @@ describe('signing keys', () => {
     expect(errors[1]).toContain('ECONNREFUSED');
   });
 
+  it('an anonymous flood during a provider outage makes about one key fetch a second, not one per request', async () => {
+    let clock = Date.now();
+    const validator = new JwtBearerValidator(azureAdFor(emulator), { now: () => clock, cacheMaxEntries: 0 });
+    // any well-formed token will do: its signature is checked only once keys are had
+    const junk = await token();
+    emulator.setFault('discovery', { kind: 'status', status: 500 });
+    const before = emulator.countRequests({ endpoint: 'discovery' });
+    try {
+      for (let i = 0; i < 200; i++) {
+        await expect(validator.validate(junk)).rejects.toMatchObject({
+          code: 'provider_unavailable',
+          retryAfterSeconds: 5,
+        });
+      }
+      // the burst (10 attempts, each a request and one retry of a refused connection at most)
+      const flood = emulator.countRequests({ endpoint: 'discovery' }) - before;
+      expect(flood).toBeGreaterThanOrEqual(10);
+      expect(flood).toBeLessThanOrEqual(20);
+      clock += 3_000; // three seconds on: three more attempts at most
+      for (let i = 0; i < 100; i++) await expect(validator.validate(junk)).rejects.toThrow();
+      expect(emulator.countRequests({ endpoint: 'discovery' }) - before - flood).toBeLessThanOrEqual(6);
+    } finally {
+      emulator.clearFaults();
+    }
+    // the provider is back: the next second's attempt sees it
+    clock += 1_000;
+    await expect(validator.validate(junk)).resolves.toMatchObject({
+      principal: { objectId: alice.objectId },
+    });
+  });
+
   it('answers 503 with Retry-After, never 401 or 500, when no keys can be had', async () => {
     emulator.setFault('discovery', { kind: 'status', status: 500 });
     const server = await startProtectedServer(azureAdFor(emulator));
