@@ -134,14 +134,15 @@ export async function createMcpAuth(config: AnyServerConfig, options: McpAuthOpt
     accessor,
     propagate: options.propagateContext ?? false,
   };
-  const nodeOptions = { stages, urls: viewUrls, ownPath: nodeOwnPath, logger };
+  const nodeOptions = { stages, urls: viewUrls, ownPath: nodeOwnPath, logger, dropToken: true };
+  const expressOptions = { ...nodeOptions, dropToken: false };
   const fetchOptions = { stages, urls: viewUrls, ownPath: fetchOwnPath, logger };
 
   return {
     config,
     inbound,
     credentialProvider,
-    express: () => (req, res, next) => runNode(nodeOptions, req, res, () => next()),
+    express: () => (req, res, next) => runNode(expressOptions, req, res, () => next()),
     metadata: nodeOwnPath,
     node: (handler) => (req, res) => runNode(nodeOptions, req, res, (request) => handler(request, res)),
     fetch: (handler) => (request, info) => runFetch(fetchOptions, request, info, handler),

@@ -1,15 +1,22 @@
 // node:http and Express over the one pipeline (pipeline.ts): the request is read through a
 // NodeRequestView, answers are written with writeAnswer, and the handler runs with `req.auth`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Logger, safeErrorMessage } from '@mcp-auth-kit/auth-core';
+import {
+  type Logger,
+  type McpAuthInfo,
+  type RequestAuthContext,
+  safeErrorMessage,
+} from '@mcp-auth-kit/auth-core';
 import {
   answerClaimsChallenges,
+  type ClaimsChallengeOptions,
   NodeRequestView,
+  type OutcomeHttp,
   type ResourceUrlOptions,
   runNext,
   writeAnswer,
 } from '@mcp-auth-kit/inbound-jwt';
-import { nodeOriginRequest } from './originPolicy.js';
+import { nodeOriginRequest, type OriginRequest } from './originPolicy.js';
 import { type Exchange, NOT_OWN_PATH, type PipelineStages, runPipeline } from './pipeline.js';
 import type { AuthenticatedRequest } from './types.js';
 
@@ -19,6 +26,8 @@ export interface NodeAdapterOptions {
   /** The façade's and the metadata's own paths; true when it answered. */
   readonly ownPath: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly logger: Logger;
+  /** Clear the bearer token from the request once authenticated (`node()`; `express()` leaves it for the middleware after it). */
+  readonly dropToken: boolean;
 }
 
 /**
@@ -31,22 +40,7 @@ export function runNode(
   res: ServerResponse,
   next: (req: AuthenticatedRequest) => unknown,
 ): void {
-  const request = req as AuthenticatedRequest;
-  const exchange: Exchange<void> = {
-    view: new NodeRequestView(req, options.urls),
-    ownPath: () => (options.ownPath(req, res) ? undefined : NOT_OWN_PATH),
-    origin: () => nodeOriginRequest(req),
-    reply: (answer) => writeAnswer(res, answer),
-    handle(auth, context, claims) {
-      if (auth) {
-        request.auth = auth;
-        if (claims) answerClaimsChallenges(req, res, context, claims);
-        dropAuthorizationHeader(req);
-      }
-      runNext(() => next(request), res, options.logger);
-    },
-  };
-  const done = runPipeline(options.stages, exchange);
+  const done = runPipeline(options.stages, new NodeExchange(options, req, res, next));
   // only reading the request can fail here (the client went away mid-body): the stages and the
   // handler answer their own failures
   if (done instanceof Promise) {
@@ -55,6 +49,55 @@ export function runNode(
       if (!res.headersSent) writeAnswer(res, UNREADABLE);
       else res.destroy();
     });
+  }
+}
+
+/** One node:http request and its response (a class: a request costs one object, no closures). */
+class NodeExchange implements Exchange<undefined> {
+  readonly view: NodeRequestView;
+  readonly #options: NodeAdapterOptions;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #next: (req: AuthenticatedRequest) => unknown;
+
+  constructor(
+    options: NodeAdapterOptions,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (req: AuthenticatedRequest) => unknown,
+  ) {
+    this.view = new NodeRequestView(req, options.urls);
+    this.#options = options;
+    this.#req = req;
+    this.#res = res;
+    this.#next = next;
+  }
+
+  ownPath(): undefined | typeof NOT_OWN_PATH {
+    return this.#options.ownPath(this.#req, this.#res) ? undefined : NOT_OWN_PATH;
+  }
+
+  origin(): OriginRequest {
+    return nodeOriginRequest(this.#req);
+  }
+
+  reply(answer: OutcomeHttp): undefined {
+    writeAnswer(this.#res, answer);
+  }
+
+  handle(
+    auth: McpAuthInfo | undefined,
+    context: RequestAuthContext | undefined,
+    claims: ClaimsChallengeOptions | undefined,
+  ): undefined {
+    const req = this.#req as AuthenticatedRequest;
+    if (auth) {
+      req.auth = auth;
+      if (claims) answerClaimsChallenges(req, this.#res, context, claims);
+      if (this.#options.dropToken) dropAuthorizationHeader(req);
+    }
+    const next = this.#next;
+    runNext(() => next(req), this.#res, this.#options.logger);
   }
 }
 

@@ -32,7 +32,10 @@ export interface McpAuthOptions {
   readonly logger?: Logger;
   /** The request auth context accessor; default `defaultAuthContextAccessor`. */
   readonly accessor?: AuthContextAccessor;
-  /** Run handlers inside the accessor (AsyncLocalStorage); default false: the caller travels as `req.auth` / `authInfo`. */
+  /**
+   * Run the tool policy and handlers inside the accessor (AsyncLocalStorage), on every adapter
+   * (`node()`, `express()`, `fetch()`); default false: the caller travels as `req.auth` / `authInfo`.
+   */
   readonly propagateContext?: boolean;
   /** Options of the JwtBearerScheme setup (signing-key cache, verified-token cache, lifetimes). */
   readonly inbound?: JwtBearerInboundSetupOptions;

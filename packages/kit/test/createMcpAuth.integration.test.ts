@@ -3,7 +3,11 @@
 // the same thing; a registered custom provider type is used without the kit knowing its name.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ITokenCredentialProvider, parseServerConfig } from '@mcp-auth-kit/auth-core';
+import {
+  defaultAuthContextAccessor,
+  type ITokenCredentialProvider,
+  parseServerConfig,
+} from '@mcp-auth-kit/auth-core';
 import { createMcpAuth, type McpAuth } from '@mcp-auth-kit/kit';
 import { createCredentialProviderFactory } from '@mcp-auth-kit/outbound-credentials';
 import { createPostgresTools, type PostgresTools } from '@mcp-auth-kit/postgres-tools';
@@ -226,6 +230,64 @@ describe('the bearer token once authenticated', () => {
     const otherToken = await emulator.mintUserToken({ user: other, audience: api.clientId });
     await (await fetch(url, { headers: { authorization: `Bearer ${otherToken}` } })).text();
     expect(seen[2]).toEqual({ header: undefined, raw: false, token: otherToken, oid: other.objectId });
+  });
+});
+
+describe('one pipeline behind every adapter', () => {
+  it('with propagateContext, the handler finds the caller in the accessor on node:http, Express and fetch alike; Express keeps the header for the middleware after it', async () => {
+    const api = emulator.registerApp({ secret: SECRET });
+    const config = parseServerConfig({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+      },
+      outboundAuthentication: { type: 'Default' },
+    });
+    const auth = await createMcpAuth(config, { propagateContext: true });
+    closers.push(() => auth.close());
+    const seen: Record<string, unknown> = {};
+    const caller = () => defaultAuthContextAccessor.current()?.principal.objectId;
+    const nodeUrl = await listen(
+      auth.node(async (_req, res) => {
+        await Promise.resolve(); // across an await, as a tool would be
+        seen.node = caller();
+        res.end('ok');
+      }),
+    );
+    const app = express();
+    app.use(auth.express());
+    app.all('/mcp', async (req, res) => {
+      await Promise.resolve();
+      seen.express = caller();
+      seen.expressHeader = req.headers.authorization;
+      seen.expressToken = (req as { auth?: { token?: string } }).auth?.token;
+      res.end('ok');
+    });
+    const expressUrl = await listen(app);
+    const fetchUrl = await listen(
+      toNodeHandler({
+        fetch: auth.fetch(async () => {
+          await Promise.resolve();
+          seen.fetch = caller();
+          return new Response('ok');
+        }),
+      }),
+    );
+    const user = emulator.addUser({ userPrincipalName: 'context@contoso.com' });
+    const token = await emulator.mintUserToken({ user, audience: api.clientId });
+    for (const url of [nodeUrl, expressUrl, fetchUrl]) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    expect(seen).toEqual({
+      node: user.objectId,
+      express: user.objectId,
+      expressHeader: `Bearer ${token}`,
+      expressToken: token,
+      fetch: user.objectId,
+    });
+    expect(defaultAuthContextAccessor.current()).toBeUndefined();
   });
 });
 
