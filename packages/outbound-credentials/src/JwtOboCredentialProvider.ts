@@ -1,11 +1,6 @@
 import { hash } from 'node:crypto';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import {
-  ConfidentialClientApplication,
-  type Configuration,
-  type ICachePlugin,
-  LogLevel,
-} from '@azure/msal-node';
+import type { ConfidentialClientApplication, ICachePlugin } from '@azure/msal-node';
 import type { Logger } from '@mcp-auth-kit/auth-core';
 import {
   type AuthContextAccessor,
@@ -25,6 +20,7 @@ import {
 import { type MsalAppCredential, resolveAppCredential } from './appCredential.js';
 import { OutboundCredentialError } from './errors.js';
 import { consoleWarnLogger } from './logger.js';
+import { createMsalClient, type MsalLogLevel } from './msalClient.js';
 import { releaseDefaultThrottle } from './msalThrottle.js';
 import { OboTokenCache } from './OboTokenCache.js';
 import { mapOboError } from './oboErrors.js';
@@ -42,7 +38,7 @@ export interface JwtOboCredentialProviderOptions {
   /** msal-node's cache plugin (e.g. a distributed cache); the in-memory cache stays in front. */
   readonly cachePlugin?: ICachePlugin;
   /** Route msal-node's own log lines (never with PII) to `logger.info` at this level; default off. */
-  readonly msalLogLevel?: 'error' | 'warning' | 'info' | 'verbose';
+  readonly msalLogLevel?: MsalLogLevel;
   /** A token cache shared by replicas (e.g. RedisTokenStore), consulted after the in-memory cache. */
   readonly distributedCache?: DistributedTokenStore;
   /** Builds the managed identity credential for Key Vault and federated credentials (tests, custom hosts). */
@@ -113,34 +109,13 @@ export class JwtOboCredentialProvider implements ITokenCredentialProvider {
   #client(): Promise<ConfidentialClientApplication> {
     this.#cca ??= (async () => {
       const credential = typeof this.#credential === 'function' ? await this.#credential() : this.#credential;
-      const instance = new URL(this.#azureAd.instance);
-      const config: Configuration = {
-        auth: {
-          clientId: this.#azureAd.clientId,
-          authority: `${this.#azureAd.instance}${this.#azureAd.tenantId}`,
-          knownAuthorities: [instance.host],
-          ...credential,
-        },
-        ...(this.#cachePlugin ? { cache: { cachePlugin: this.#cachePlugin } } : {}),
-        ...(this.#msalLogLevel
-          ? {
-              system: {
-                loggerOptions: {
-                  piiLoggingEnabled: false,
-                  logLevel: {
-                    error: LogLevel.Error,
-                    warning: LogLevel.Warning,
-                    info: LogLevel.Info,
-                    verbose: LogLevel.Verbose,
-                  }[this.#msalLogLevel],
-                  loggerCallback: (_level: LogLevel, message: string) =>
-                    this.#logger.info(`msal: ${message}`),
-                },
-              },
-            }
-          : {}),
-      };
-      return new ConfidentialClientApplication(config);
+      return createMsalClient({
+        azureAd: this.#azureAd,
+        credential,
+        cachePlugin: this.#cachePlugin,
+        logLevel: this.#msalLogLevel,
+        logger: this.#logger,
+      });
     })().catch((error: unknown) => {
       // A later call may succeed (e.g. Key Vault back), but not sooner than a few seconds: callers
       // in between get the same clear error without another Key Vault round trip each.

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import { ArmEmulator } from './emulator/arm.js';
 import { ClientIdMetadataDocuments } from './emulator/cimd.js';
 import {
@@ -9,24 +9,14 @@ import {
   newIdentity,
   newUser,
 } from './emulator/directory.js';
-import {
-  type EmulatorContext,
-  hostForUrl,
-  type KeyVaultSecret,
-  type SigningKey,
-} from './emulator/internals.js';
+import { type EmulatorContext, hostForUrl, type KeyVaultSecret } from './emulator/internals.js';
 import { certificateSecret, plainSecret } from './emulator/keyVault.js';
 import type { EntraEmulatorOptions, MintAppTokenOptions, MintUserTokenOptions } from './emulator/options.js';
+import { type RequestFilter, RequestLog } from './emulator/requestLog.js';
 import { handleRequest } from './emulator/routes.js';
 import { LoopbackServers } from './emulator/servers.js';
-import {
-  appTokenClaims,
-  type ClaimsContext,
-  newSigningKey,
-  signRawWith,
-  userTokenClaims,
-  verifyWithKeys,
-} from './emulator/tokens.js';
+import { SigningKeys } from './emulator/signingKeys.js';
+import { appTokenClaims, type ClaimsContext, userTokenClaims } from './emulator/tokens.js';
 import type { EmulatorEndpoint, Fault } from './faults.js';
 import { sendJson } from './http.js';
 import {
@@ -57,15 +47,14 @@ export class EntraEmulator {
   readonly #tls: CertificateWithKey;
   #servers: LoopbackServers | undefined;
 
-  #keys: SigningKey[] = [];
+  readonly #keys = new SigningKeys();
   readonly #users = new Map<string, EmulatedUser>();
   readonly #revokedUsers = new Set<string>();
   readonly #mfaRequired = new Map<string, string>();
   readonly #apps = new Map<string, EmulatedApp>();
   readonly #identities = new Map<string, EmulatedManagedIdentity>();
   readonly #secrets = new Map<string, KeyVaultSecret>();
-  readonly #faults = new Map<EmulatorEndpoint, Fault>();
-  readonly #requests: RecordedRequest[] = [];
+  readonly #log = new RequestLog();
   /** Azure Resource Manager (served on the https origin under `/subscriptions/`): subscriptions, flexible servers, role assignments. */
   readonly arm = new ArmEmulator();
   /** Client ID Metadata Documents (preview): off until `cimd.enable()`; agent identities and consent. */
@@ -81,7 +70,7 @@ export class EntraEmulator {
     mfaRequired: this.#mfaRequired,
     identities: this.#identities,
     secrets: this.#secrets,
-    keys: () => this.#keys,
+    keys: () => this.#keys.list(),
     authorization: { codes: new Map(), refreshTokens: new Map() },
     get cimd() {
       return (this.emulator as EntraEmulator).cimd;
@@ -95,7 +84,6 @@ export class EntraEmulator {
     this.ca = ca;
     this.#tls = issueServerCertificate(ca);
     this.cimd = new ClientIdMetadataDocuments(this.tenantId, () => ca.certificatePem);
-    this.#keys = [newSigningKey(), newSigningKey()];
     this.systemAssignedIdentity = this.#addIdentity('system-assigned-identity', 'system');
   }
 
@@ -116,7 +104,7 @@ export class EntraEmulator {
     this.#servers = await LoopbackServers.start(this.#host, this.#tls, (req, res) => {
       handleRequest(
         this.#ctx,
-        { faults: this.#faults, requests: this.#requests, arm: this.arm },
+        { faults: this.#log.faults, requests: this.#log.records, arm: this.arm },
         req,
         res,
       ).catch(() => {
@@ -236,12 +224,12 @@ export class EntraEmulator {
 
   /** The published signing keys (the JWKS). */
   jwks(): { keys: JWK[] } {
-    return { keys: this.#keys.map((k) => ({ ...k.jwk })) };
+    return this.#keys.jwks();
   }
 
   /** The key id new tokens are signed with. */
   get currentKeyId(): string {
-    return this.#keys[0]!.kid;
+    return this.#keys.currentKeyId;
   }
 
   /**
@@ -249,17 +237,12 @@ export class EntraEmulator {
    * signed with them no longer verify once a client refetches the JWKS).
    */
   rotateKeys(options: { retireOld?: boolean } = {}): string {
-    const key = newSigningKey();
-    this.#keys = options.retireOld ? [key] : [key, ...this.#keys];
-    return key.kid;
+    return this.#keys.rotate(options.retireOld ?? false);
   }
 
   /** Signs any payload with the current key (for hostile-input tests). Header fields override. */
   async sign(payload: JWTPayload, header: Readonly<Record<string, unknown>> = {}): Promise<string> {
-    const key = this.#keys[0]!;
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
-      .sign(key.privateKey);
+    return this.#keys.sign(payload, header);
   }
 
   /**
@@ -267,7 +250,7 @@ export class EntraEmulator {
    * for tokens a JOSE library would refuse to produce (unknown `crit`, odd types).
    */
   signRaw(header: Readonly<Record<string, unknown>>, payload: unknown): string {
-    return signRawWith(this.#keys[0]!, header, payload);
+    return this.#keys.signRaw(header, payload);
   }
 
   /** Mints a delegated (user) access token with Entra's claims for the given version. */
@@ -293,7 +276,7 @@ export class EntraEmulator {
     token: string,
     options: { audience?: string; ignoreExpiry?: boolean } = {},
   ): Promise<JWTPayload> {
-    return verifyWithKeys(this.#keys, token, options);
+    return this.#keys.verify(token, options);
   }
 
   // ---- Key Vault -------------------------------------------------------------------------------
@@ -320,31 +303,24 @@ export class EntraEmulator {
 
   /** Faults an endpoint (or clears it with `undefined`). */
   setFault(endpoint: EmulatorEndpoint, fault: Fault | undefined): void {
-    if (fault) this.#faults.set(endpoint, fault);
-    else this.#faults.delete(endpoint);
+    this.#log.setFault(endpoint, fault);
   }
 
   clearFaults(): void {
-    this.#faults.clear();
+    this.#log.faults.clear();
   }
 
   /** Every request answered so far, oldest first. */
   get requests(): readonly RecordedRequest[] {
-    return this.#requests;
+    return this.#log.records;
   }
 
   /** How many recorded requests match every given field. */
-  countRequests(
-    filter: Partial<
-      Pick<RecordedRequest, 'endpoint' | 'grant' | 'clientId' | 'objectId' | 'scope' | 'status'>
-    > = {},
-  ): number {
-    return this.#requests.filter((r) =>
-      Object.entries(filter).every(([k, v]) => v === undefined || r[k as keyof RecordedRequest] === v),
-    ).length;
+  countRequests(filter: RequestFilter = {}): number {
+    return this.#log.count(filter);
   }
 
   resetRequests(): void {
-    this.#requests.length = 0;
+    this.#log.records.length = 0;
   }
 }
