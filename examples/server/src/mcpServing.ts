@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type McpAuthInfo, type McpServerLike, resolveCaller } from '@mcp-auth-kit/auth-core';
+import { sendJson } from '@mcp-auth-kit/inbound-jwt';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport as TransportV1 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -81,13 +82,11 @@ export function createMcpServing(options: McpServingOptions): McpServing {
         // session; so does an expired or evicted one (the client then starts a new session).
         const transport = sessions.get(sessionId, owner);
         if (!transport) {
-          const body = JSON.stringify({
+          sendJson(res, 404, {
             jsonrpc: '2.0',
             error: { code: -32001, message: 'Session not found' },
             id: null,
           });
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(body);
           return;
         }
         await transport.handleRequest(req, res, req.body);

@@ -110,29 +110,31 @@ export interface OutcomeHttp {
   readonly body: string;
 }
 
+/** A JSON answer: the one place an answer's JSON body and content type are made. */
+export function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): OutcomeHttp {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
 /** The HTTP answer for a challenge or an outage; the one place outcomes become HTTP. */
 export function outcomeHttp(
   outcome: Exclude<InboundOutcome, { kind: 'authenticated' } | { kind: 'anonymous' }>,
   options: ChallengeOptions,
 ): OutcomeHttp {
   if (outcome.kind === 'unavailable') {
-    return {
-      status: 503,
-      headers: { 'content-type': 'application/json', 'retry-after': String(outcome.retryAfterSeconds) },
-      body: JSON.stringify({ error: 'temporarily_unavailable', error_description: outcome.errorDescription }),
-    };
+    return jsonAnswer(
+      503,
+      { error: 'temporarily_unavailable', error_description: outcome.errorDescription },
+      { 'retry-after': String(outcome.retryAfterSeconds) },
+    );
   }
-  return {
-    status: outcome.status,
-    headers: {
-      'content-type': 'application/json',
-      'www-authenticate': buildWwwAuthenticate(outcome, options),
-    },
-    body: JSON.stringify({
+  return jsonAnswer(
+    outcome.status,
+    {
       error: outcome.error ?? 'unauthorized',
       error_description: outcome.errorDescription ?? 'a bearer token is required',
-    }),
-  };
+    },
+    { 'www-authenticate': buildWwwAuthenticate(outcome, options) },
+  );
 }
 
 /** Writes an answer on node:http / Express: the one place an OutcomeHttp becomes a response there. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestAuthContext } from '@mcp-auth-kit/auth-core';
 import { takeClaimsChallenge, watchClaimsChallenge } from '@mcp-auth-kit/auth-core/internal';
-import { answerResponse, bearerChallenge, type OutcomeHttp } from './challenge.js';
+import { answerResponse, bearerChallenge, jsonAnswer, type OutcomeHttp } from './challenge.js';
 import { metadataUrlFor, type ResourceUrlOptions } from './requestUrls.js';
 import { FetchRequestView, NodeRequestView, type RequestView } from './requestView.js';
 
@@ -118,13 +118,12 @@ export function claimsChallengeAnswer(
 ): OutcomeHttp | undefined {
   const claims = takeClaimsChallenge(context);
   if (claims === undefined) return undefined;
-  return {
-    status: 401,
-    headers: {
+  return jsonAnswer(
+    401,
+    { error: 'insufficient_claims', error_description: DESCRIPTION },
+    {
       'www-authenticate': claimsChallengeHeader(claims, view.resource(), options),
-      'content-type': 'application/json',
       'cache-control': 'no-store',
     },
-    body: JSON.stringify({ error: 'insufficient_claims', error_description: DESCRIPTION }),
-  };
+  );
 }

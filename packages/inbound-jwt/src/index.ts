@@ -1,7 +1,7 @@
 export type { AuthenticationResult, AuthenticationStageOptions } from './authentication.js';
 export { authenticationStage } from './authentication.js';
 export type { OutcomeHttp } from './challenge.js';
-export { answerResponse, writeAnswer } from './challenge.js';
+export { answerResponse, jsonAnswer, writeAnswer } from './challenge.js';
 export type { ClaimsChallengeOptions } from './claimsChallenge.js';
 export {
   answerClaimsChallenges,
@@ -38,7 +38,7 @@ export {
 } from './protectedResourceMetadata.js';
 export type { ResourceUrlOptions } from './requestUrls.js';
 export type { BodyRead, RequestView, Step } from './requestView.js';
-export { FetchRequestView, NodeRequestView, thenStep } from './requestView.js';
+export { FetchRequestView, jsonRpcErrorAnswer, NodeRequestView, thenStep } from './requestView.js';
 export { sendJson } from './sendJson.js';
 export type {
   ToolPolicy,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { InboundRequest } from '@mcp-auth-kit/auth-core';
-import type { OutcomeHttp } from './challenge.js';
+import { jsonAnswer, type OutcomeHttp } from './challenge.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from './jsonDepth.js';
 import { type ResourceUrlOptions, resourceUrlFor, resourceUrlForFetch } from './requestUrls.js';
 
@@ -47,11 +47,7 @@ export function jsonRpcErrorAnswer(
   message: string,
   headers: Record<string, string> = {},
 ): OutcomeHttp {
-  return {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }),
-  };
+  return jsonAnswer(status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
 function parseBody(text: string): BodyRead {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { jsonAnswer, writeAnswer } from './challenge.js';
 
 /** The one JSON answer on node:http: status, `content-type` and `content-length`, extra headers, the body. */
 export function sendJson(
@@ -7,11 +8,5 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  writeAnswer(res, jsonAnswer(status, body, headers));
 }

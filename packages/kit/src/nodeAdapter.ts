@@ -10,6 +10,7 @@ import {
 import {
   answerClaimsChallenges,
   type ClaimsChallengeOptions,
+  jsonAnswer,
   NodeRequestView,
   type OutcomeHttp,
   type ResourceUrlOptions,
@@ -101,11 +102,7 @@ class NodeExchange implements Exchange<undefined> {
   }
 }
 
-const UNREADABLE = {
-  status: 400,
-  headers: { 'content-type': 'application/json' },
-  body: '{"error":"invalid_request"}',
-};
+const UNREADABLE = jsonAnswer(400, { error: 'invalid_request' });
 
 /**
  * The bearer token has done its work once the request is authenticated: the handler has it as

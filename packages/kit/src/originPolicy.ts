@@ -110,8 +110,3 @@ export function fetchOriginRequest(request: Request, localAddress: string | unde
     loopback: localAddress !== undefined ? LOOPBACK_ADDRESS.test(localAddress) : isLoopbackHost(url.hostname),
   };
 }
-
-/** The body of a 403: a JSON-RPC error with no id, as the transport specification allows. */
-export function refusalBody(refusal: OriginRefusal): string {
-  return JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: refusal.message }, id: null });
-}

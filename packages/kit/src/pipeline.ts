@@ -16,12 +16,13 @@ import {
 import {
   type AuthenticationResult,
   type ClaimsChallengeOptions,
+  jsonRpcErrorAnswer,
   type OutcomeHttp,
   type RequestView,
   type Step,
   thenStep,
 } from '@mcp-auth-kit/inbound-jwt';
-import { type OriginRefusal, type OriginRequest, refusalBody } from './originPolicy.js';
+import type { OriginRefusal, OriginRequest } from './originPolicy.js';
 
 /** The stages, built once per `createMcpAuth`. */
 export interface PipelineStages {
@@ -92,9 +93,5 @@ function afterAuthentication<Reply>(
 
 /** The Origin / Host refusal: 403 with a JSON-RPC error and no id, as the transport specification allows. */
 function originAnswer(refusal: OriginRefusal): OutcomeHttp {
-  return {
-    status: refusal.status,
-    headers: { 'content-type': 'application/json' },
-    body: refusalBody(refusal),
-  };
+  return jsonRpcErrorAnswer(refusal.status, -32000, refusal.message);
 }
