@@ -116,9 +116,14 @@ const callOurs = async () => {
   if (r.isError) throw new Error(`our query failed: ${JSON.stringify(r.content)}`);
 };
 const iterations = smoke ? 50 : 500;
+// warm both first (JIT, connection pools), so the CPU per call below is the servers' steady state
+for (let i = 0; i < (smoke ? 10 : 500); i++) {
+  await callOurs();
+  await callReference();
+}
 const cpuBefore = { ours: cpuMicros(pids.get(ours)), reference: cpuMicros(pids.get(reference)) };
 const [oursRate, referenceRate] = await measureAlternating([callOurs, callReference], { iterations });
-// the same number of calls reached each server (warm-up included): CPU per call isolates the server
+// the same number of calls reached each server since cpuBefore: CPU per call isolates the server
 const calls = Math.min(2000, iterations) + oursRate.repeats * iterations;
 const cpuPerCall = {
   ours: (cpuMicros(pids.get(ours)) - cpuBefore.ours) / calls,
