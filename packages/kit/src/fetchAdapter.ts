@@ -1,10 +1,11 @@
 // Fetch-style hosts (Hono, Bun, Deno, Workers, Azure Functions v4) over the one pipeline
 // (pipeline.ts): the request is read through a FetchRequestView and every answer is a Response.
-import type { Logger, McpAuthInfo } from '@mcp-auth-kit/auth-core';
+import { type Logger, type McpAuthInfo, safeErrorMessage } from '@mcp-auth-kit/auth-core';
 import {
   answerResponse,
   claimsChallengeResponse,
   FetchRequestView,
+  jsonAnswer,
   type ResourceUrlOptions,
   reportHandlerFailure,
 } from '@mcp-auth-kit/inbound-jwt';
@@ -52,5 +53,11 @@ export async function runFetch(
       }
     },
   };
-  return runPipeline(options.stages, exchange);
+  try {
+    return await runPipeline(options.stages, exchange);
+  } catch (error) {
+    // a façade or a body that could not be read: logged once (no token), answered, never thrown at the host
+    options.logger.warn(`MCP request failed before the handler: ${safeErrorMessage(error)}`);
+    return answerResponse(jsonAnswer(500, { error: 'internal_error' }));
+  }
 }

@@ -41,16 +41,21 @@ export function runNode(
   res: ServerResponse,
   next: (req: AuthenticatedRequest) => unknown,
 ): void {
-  const done = runPipeline(options.stages, new NodeExchange(options, req, res, next));
-  // only reading the request can fail here (the client went away mid-body): the stages and the
-  // handler answer their own failures
-  if (done instanceof Promise) {
-    done.catch((error: unknown) => {
-      options.logger.warn(`MCP request could not be read: ${safeErrorMessage(error)}`);
-      if (!res.headersSent) writeAnswer(res, UNREADABLE);
-      else res.destroy();
-    });
+  // Only reading the request should fail here (the client went away mid-body): the stages and the
+  // handler answer their own failures. Anything else is logged and answered, never a crash of the
+  // process (a throw out of a node:http listener is an uncaught exception).
+  try {
+    const done = runPipeline(options.stages, new NodeExchange(options, req, res, next));
+    if (done instanceof Promise) done.catch((error: unknown) => failed(options, res, error, UNREADABLE));
+  } catch (error) {
+    failed(options, res, error, INTERNAL);
   }
+}
+
+function failed(options: NodeAdapterOptions, res: ServerResponse, error: unknown, answer: OutcomeHttp): void {
+  options.logger.warn(`MCP request failed before the handler: ${safeErrorMessage(error)}`);
+  if (!res.headersSent) writeAnswer(res, answer);
+  else res.destroy();
 }
 
 /** One node:http request and its response (a class: a request costs one object, no closures). */
@@ -103,6 +108,7 @@ class NodeExchange implements Exchange<undefined> {
 }
 
 const UNREADABLE = jsonAnswer(400, { error: 'invalid_request' });
+const INTERNAL = jsonAnswer(500, { error: 'internal_error' });
 
 /**
  * The bearer token has done its work once the request is authenticated: the handler has it as

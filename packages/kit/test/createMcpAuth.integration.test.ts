@@ -291,6 +291,60 @@ describe('one pipeline behind every adapter', () => {
   });
 });
 
+describe('a façade that throws', () => {
+  it('is answered 500 and logged without the token, and the server keeps serving', async () => {
+    const api = emulator.registerApp({ secret: SECRET });
+    const config = parseServerConfig({
+      inboundAuthentication: {
+        type: 'JwtBearerScheme',
+        azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+      },
+      outboundAuthentication: { type: 'Default' },
+    });
+    const logs: string[] = [];
+    let throwOnce = true;
+    const auth = await createMcpAuth(config, {
+      logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+      authorizationServer: {
+        issuer: 'https://facade.example',
+        handle() {
+          if (throwOnce) {
+            throwOnce = false;
+            throw new Error('façade bug');
+          }
+          return false;
+        },
+        async fetch() {
+          if (throwOnce) {
+            throwOnce = false;
+            throw new Error('façade bug');
+          }
+          return undefined;
+        },
+        inbound: (entra) => entra!,
+        assertionFor: async () => undefined,
+      },
+    });
+    closers.push(() => auth.close());
+    const url = await listen(auth.node((_req, res) => res.end('ok')));
+    const user = emulator.addUser({ userPrincipalName: 'facade-bug@contoso.com' });
+    const token = await emulator.mintUserToken({ user, audience: api.clientId });
+    const first = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(first.status).toBe(500);
+    expect(await first.json()).toEqual({ error: 'internal_error' });
+    const second = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(second.status).toBe(200);
+    expect(logs.filter((m) => m.includes('façade bug'))).toHaveLength(1);
+    // the same on a fetch-style host
+    throwOnce = true;
+    const fetchUrl = await listen(toNodeHandler({ fetch: auth.fetch(() => new Response('ok')) }));
+    const viaFetch = await fetch(fetchUrl, { headers: { authorization: `Bearer ${token}` } });
+    expect(viaFetch.status).toBe(500);
+    expect((await fetch(fetchUrl, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(logs.join('\n')).not.toContain(token);
+  });
+});
+
 describe('a provider type the application registers', () => {
   it('is composed like a built-in one; the tool pack logs in as the host because the provider says it acts for the host', async () => {
     const identity = emulator.systemAssignedIdentity;
