@@ -60,7 +60,11 @@ export function authenticationStage(
     const known = setup.authenticateCached?.(view.inbound(true));
     if (known?.kind === 'authenticated') return { kind: 'pass', context: known.context };
     try {
-      return setup.authenticate(view.inbound(false)).then((outcome) => decided(outcome, view), failed);
+      // a native promise whatever the setup returns (a custom setup's thenable included)
+      return Promise.resolve(setup.authenticate(view.inbound(false))).then(
+        (outcome) => decided(outcome, view),
+        failed,
+      );
     } catch (error) {
       return failed(error);
     }
