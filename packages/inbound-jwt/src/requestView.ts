@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { InboundRequest } from '@mcp-auth-kit/auth-core';
+import { readBounded } from '@mcp-auth-kit/auth-core/internal';
 import { jsonAnswer, type OutcomeHttp } from './challenge.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from './jsonDepth.js';
 import { type ResourceUrlOptions, resourceUrlFor, resourceUrlForFetch } from './requestUrls.js';
@@ -164,11 +165,12 @@ export class FetchRequestView implements RequestView {
   }
 
   async readBody(limit: number): Promise<BodyRead> {
-    const text = await this.#request.clone().text();
-    if (Buffer.byteLength(text) > limit) {
+    // read to the limit and no further: an endless body is refused, not buffered
+    const body = await readBounded(this.#request.clone().body, limit);
+    if (body === undefined) {
       return { ok: false, answer: jsonRpcErrorAnswer(413, -32700, 'Request body too large') };
     }
-    return parseBody(text);
+    return parseBody(body.toString('utf8'));
   }
 }
 

@@ -106,4 +106,19 @@ describe('toolPolicyStage', () => {
     expect(malformed).toMatchObject({ status: 400 });
     expect(JSON.parse(malformed!.body)).toMatchObject({ error: { code: -32700 } });
   });
+
+  it('refuses an endless body with 413 once past the limit, having read no further', async () => {
+    const policy = toolPolicyStage({ admin_tool: { scopes: ['mcp.admin'] } }, { maxBodyBytes: 64 * 1024 });
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 16 * 1024;
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+      },
+    });
+    const req = new Request(resourceUrl, { method: 'POST', body: endless, duplex: 'half' } as RequestInit);
+    const refusal = await policy(new FetchRequestView(req, { resourceUrl }), () => undefined);
+    expect(refusal).toMatchObject({ status: 413 });
+    expect(pulled).toBeLessThan(1024 * 1024);
+  });
 });

@@ -233,16 +233,22 @@ describe('the bearer token once authenticated', () => {
   });
 });
 
+/** A new app registration and a configuration that validates its tokens, with no outbound identity. */
+function bearerOnly() {
+  const api = emulator.registerApp({ secret: SECRET });
+  const config = parseServerConfig({
+    inboundAuthentication: {
+      type: 'JwtBearerScheme',
+      azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
+    },
+    outboundAuthentication: { type: 'Default' },
+  });
+  return { api, config };
+}
+
 describe('one pipeline behind every adapter', () => {
   it('with propagateContext, the handler finds the caller in the accessor on node:http, Express and fetch alike; Express keeps the header for the middleware after it', async () => {
-    const api = emulator.registerApp({ secret: SECRET });
-    const config = parseServerConfig({
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
-      },
-      outboundAuthentication: { type: 'Default' },
-    });
+    const { api, config } = bearerOnly();
     const auth = await createMcpAuth(config, { propagateContext: true });
     closers.push(() => auth.close());
     const seen: Record<string, unknown> = {};
@@ -293,14 +299,7 @@ describe('one pipeline behind every adapter', () => {
 
 describe('a façade that throws', () => {
   it('is answered 500 and logged without the token, and the server keeps serving', async () => {
-    const api = emulator.registerApp({ secret: SECRET });
-    const config = parseServerConfig({
-      inboundAuthentication: {
-        type: 'JwtBearerScheme',
-        azureAd: { instance: emulator.instance, tenantId: emulator.tenantId, clientId: api.clientId },
-      },
-      outboundAuthentication: { type: 'Default' },
-    });
+    const { api, config } = bearerOnly();
     const logs: string[] = [];
     let throwOnce = true;
     const auth = await createMcpAuth(config, {

@@ -18,7 +18,9 @@ export async function readBounded(
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      // not awaited: one branch of a tee'd body (a Request's clone) settles its cancel only when
+      // the other branch is cancelled too
+      reader.cancel().catch(() => {});
       return undefined;
     }
     chunks.push(value);
